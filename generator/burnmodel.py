@@ -1,0 +1,106 @@
+"""An independent model of how the burn-rate alerts behave on minute-by-minute traffic.
+
+It knows nothing of PromQL: a window's error ratio is bad events over all events in the
+window, as the SRE Workbook defines it. The generated promtool tests assert only what this
+model decides with a margin, so they check the rules against the math, not against themselves.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from itertools import accumulate
+from typing import Literal
+
+from generator.compile.sli_rules import RAW_UP_TO_SECONDS
+from generator.resolve import ResolvedSLO
+from generator.windows import BurnPair
+
+State = Literal["fire", "silent", "unknown"]
+
+# Windows averaged from 5m recordings trail the raw ratio by up to the base window.
+DERIVED_LAG_MINUTES = 5
+RAW_MARGIN = 0.05
+DERIVED_MARGIN = 0.10
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """Events per minute: index i holds what happened in minute (i-1, i]; index 0 is the first sample."""
+
+    total: tuple[int, ...]
+    bad: tuple[int, ...]
+
+    @staticmethod
+    def of(segments: list[tuple[int, int, int]]) -> Traffic:
+        """Build from (minutes, total per minute, bad per minute) segments."""
+        total, bad = [0], [0]
+        for minutes, per_min, bad_per_min in segments:
+            total += [per_min] * minutes
+            bad += [bad_per_min] * minutes
+        return Traffic(tuple(total), tuple(bad))
+
+    @property
+    def minutes(self) -> int:
+        return len(self.total) - 1
+
+    def cumulative(self) -> tuple[list[int], list[int]]:
+        """Counter values at each minute: (total, bad)."""
+        return list(accumulate(self.total)), list(accumulate(self.bad))
+
+
+class Model:
+    def __init__(self, slo: ResolvedSLO, traffic: Traffic) -> None:
+        self.slo = slo
+        self.traffic = traffic
+        self._ct, self._cb = traffic.cumulative()
+
+    def _stats(self, t: int, minutes: int) -> tuple[float, float]:
+        """(error ratio, bad events as the rules estimate them) for the window ending at t."""
+        lo = max(0, t - minutes)
+        bad, total = self._cb[t] - self._cb[lo], self._ct[t] - self._ct[lo]
+        ratio = bad / total if total else 0.0
+        if minutes * 60 > RAW_UP_TO_SECONDS and t - lo > 0:
+            # An average of rates times the window length scales up a window not yet full of data.
+            bad = bad * minutes / (t - lo)
+        return ratio, bad
+
+    def state(self, pair: BurnPair, t: int) -> State:
+        """Whether the pair's alert is certainly firing, certainly silent, or too close to call at minute t."""
+        threshold = float(pair.factor * self.slo.budget)
+        verdicts = set()
+        for window in (pair.long_seconds, pair.short_seconds):
+            derived = window > RAW_UP_TO_SECONDS
+            lag, margin = (DERIVED_LAG_MINUTES, DERIVED_MARGIN) if derived else (0, RAW_MARGIN)
+            ratios = [self._stats(t - d, window // 60)[0] for d in range(lag + 1) if t - d >= 1]
+            if not ratios:
+                return "unknown"
+            if min(ratios) > threshold * (1 + margin):
+                verdicts.add("fire")
+            elif max(ratios) < threshold * (1 - margin):
+                verdicts.add("silent")
+            else:
+                verdicts.add("unknown")
+        if self.slo.min_events:
+            derived = pair.long_seconds > RAW_UP_TO_SECONDS
+            lag = DERIVED_LAG_MINUTES if derived else 0
+            events = [self._stats(t - d, pair.long_seconds // 60)[1] for d in range(lag + 1) if t - d >= 1]
+            if min(events) > self.slo.min_events * 1.2 + 1:
+                verdicts.add("fire")
+            elif max(events) < self.slo.min_events * 0.8:
+                verdicts.add("silent")
+            else:
+                verdicts.add("unknown")
+        if "silent" in verdicts:
+            return "silent"
+        return "unknown" if "unknown" in verdicts else "fire"
+
+
+def outage_detection_minutes(slo: ResolvedSLO, pair: BurnPair) -> float:
+    """Minutes from the start of a 100% outage (after steady healthy traffic) until the pair fires."""
+    threshold = float(pair.factor * slo.budget)
+    times = []
+    for window in (pair.long_seconds, pair.short_seconds):
+        lag = DERIVED_LAG_MINUTES / 2 if window > RAW_UP_TO_SECONDS else 0
+        times.append(threshold * window / 60 + lag)
+    return math.ceil(max(times))

@@ -1,0 +1,24 @@
+"""Resolved service -> Bundle. The stages run in this fixed order; each is pure."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from generator import conventions as conv
+from generator.compile import alert_rules, meta_rules, rule_tests, runbooks, sli_rules
+from generator.ir import Bundle, Document, RuleFile, RuleGroup
+from generator.resolve import ResolvedService
+
+
+def compile_bundle(service: ResolvedService) -> Bundle:
+    files: dict[PurePosixPath, Document] = {}
+    groups, alerts = [], {}
+    for slo in service.slos:
+        alerts[slo.name] = alert_rules.build(slo)
+        rules = [*sli_rules.build(slo), *meta_rules.build(slo), *alerts[slo.name]]
+        groups.append(RuleGroup(conv.rule_group(service.name, slo.name), tuple(rules)))
+        for runbook in runbooks.build(slo, service.profile):
+            files[PurePosixPath(conv.runbook_file(runbook.alert).as_posix())] = runbook
+    files[PurePosixPath(conv.rules_file(service.name).as_posix())] = RuleFile(tuple(groups))
+    files[PurePosixPath(conv.rules_test_file(service.name).as_posix())] = rule_tests.build(service, alerts)
+    return Bundle(files=dict(sorted(files.items())), warnings=service.warnings)

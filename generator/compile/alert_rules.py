@@ -1,0 +1,78 @@
+"""Burn-rate alerts (one rule per window pair, so the pair that fired is a label) and no-data alerts."""
+
+from __future__ import annotations
+
+from generator import conventions as conv
+from generator import promql as q
+from generator.compile.sli_rules import recording_selector
+from generator.durations import format_number
+from generator.ir import AlertingRule
+from generator.resolve import ResolvedSLO
+from generator.windows import BurnPair
+
+
+def build(slo: ResolvedSLO) -> list[AlertingRule]:
+    return [_burn(slo, pair) for pair in slo.pairs] + [_nodata(slo)]
+
+
+def alert_labels(slo: ResolvedSLO, severity: str, category: str) -> dict[str, str]:
+    return {**slo.labels, conv.LABEL_SEVERITY: severity, conv.LABEL_CATEGORY: category, **slo.identity}
+
+
+def burn_expr(slo: ResolvedSLO, pair: BurnPair) -> str:
+    budget, factor = format_number(float(slo.budget)), format_number(float(pair.factor))
+    parts = [
+        q.shape(q.BURN_CONDITION, ratio=recording_selector(conv.sli_error_ratio(w), slo), budget=budget, factor=factor)
+        for w in (pair.long, pair.short)
+    ]
+    if slo.min_events:
+        rate = recording_selector(conv.sli_error_rate(pair.long), slo)
+        parts.append(q.shape(q.MIN_EVENTS, rate=rate, seconds=pair.long_seconds, min_events=slo.min_events))
+    return q.AND.join(parts)
+
+
+def _burn(slo: ResolvedSLO, pair: BurnPair) -> AlertingRule:
+    labels = alert_labels(slo, pair.severity, slo.category)
+    labels[conv.LABEL_LONG_WINDOW] = pair.long
+    labels[conv.LABEL_SHORT_WINDOW] = pair.short
+    remaining = recording_selector(conv.BUDGET_REMAINING, slo)
+    about = f" ({q.go_text(slo.description)})" if slo.description else ""
+    description = (
+        f"SLO {slo.name}{about}: {slo.objective_text}% {q.go_text(slo.sli.phrase)} over {slo.period}. "
+        f'Over the last {pair.long} and {pair.short}, bad events ran at {{{{ $value | printf "%.1f" }}}}x the sustainable rate; '
+        f"at {format_number(float(pair.factor))}x, {format_number(float(pair.budget_percent))}% of the {slo.period} error budget "
+        f"goes in {pair.long}. "
+        f"Budget left over {slo.period}: {{{{ with query `{remaining}` }}}}{{{{ . | first | value | humanizePercentage }}}}"
+        f"{{{{ else }}}}unknown{{{{ end }}}}."
+    )
+    return AlertingRule(
+        alert=slo.burn_alert,
+        expr=burn_expr(slo, pair),
+        labels=labels,
+        annotations={
+            "summary": f"{slo.service}: the {slo.name} SLO is burning its error budget too fast",
+            "description": description,
+            "runbook_url": conv.runbook_url(slo.runbook_base, slo.burn_alert),
+        },
+    )
+
+
+def nodata_expr(slo: ResolvedSLO) -> str:
+    return f"absent({slo.sli.total})"
+
+
+def _nodata(slo: ResolvedSLO) -> AlertingRule:
+    return AlertingRule(
+        alert=slo.nodata_alert,
+        expr=nodata_expr(slo),
+        for_=slo.nodata_for,
+        labels=alert_labels(slo, conv.SEVERITY_TICKET, conv.CATEGORY_TRAFFIC),
+        annotations={
+            "summary": f"{slo.service}: no data for the {slo.name} SLO",
+            "description": (
+                f"No series has matched {q.go_text(str(slo.sli.total))} for {slo.nodata_for}: the {slo.name} SLO cannot be "
+                "measured and its burn-rate alerts cannot fire. Check that the service is running and scraped."
+            ),
+            "runbook_url": conv.runbook_url(slo.runbook_base, slo.nodata_alert),
+        },
+    )

@@ -1,0 +1,314 @@
+"""promtool unit tests for every generated alert, from synthetic traffic and the burn model.
+
+Each scenario is minute-by-minute traffic; the model (generator.burnmodel) says when each
+window pair must be firing or silent, and only those certain verdicts become assertions.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from generator import conventions as conv
+from generator import promql as q
+from generator.burnmodel import Model, Traffic, outage_detection_minutes
+from generator.durations import format_number, parse_seconds
+from generator.errors import SlogenError
+from generator.ir import AlertCheck, AlertingRule, ExprCheck, RuleTestFile, Series, TestCase
+from generator.profiles import Profile
+from generator.resolve import HistogramSLI, RatioSLI, ResolvedService, ResolvedSLO
+
+RATE = 600  # requests per minute in every scenario but the low-traffic one
+HEALTHY_LEAD = 180  # minutes of clean traffic before a fault, so long windows hold history
+CHECK_EVERY = 30
+
+
+class ScenarioError(SlogenError):
+    """A scenario did not behave as designed: a bug in slogen's math, never a user mistake."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    traffic: Traffic
+    ends_at: int | None = None  # minute of the last sample, when the metrics vanish
+
+
+def build(service: ResolvedService, alerts: dict[str, list[AlertingRule]]) -> RuleTestFile:
+    tests: list[TestCase] = []
+    for slo in service.slos:
+        rules = alerts[slo.name]
+        tests += [
+            _timeline(service, slo, rules, _outage(slo), expect_page=True),
+            _timeline(service, slo, rules, _slow_burn(slo), expect_ticket=True, expect_page=False),
+            _timeline(service, slo, rules, _under_budget(slo), expect_page=False, expect_ticket=False),
+            _timeline(service, slo, rules, _single_failure(), expect_page=False if slo.min_events >= 2 else None,
+                      expect_ticket=False if slo.min_events >= 2 else None),
+            _annotations(service, slo, rules),
+            _nodata(service, slo, rules),
+            _classification(service, slo),
+        ]
+    return RuleTestFile(rule_files=(f"../rules/{conv.rules_file(service.name).name}",), tests=tuple(tests))
+
+
+# --- scenarios ----------------------------------------------------------------------------------
+
+
+def _outage(slo: ResolvedSLO) -> Scenario:
+    detect = min((outage_detection_minutes(slo, p) for p in slo.pairs), default=30)
+    return Scenario("full outage after healthy traffic", Traffic.of([(HEALTHY_LEAD, RATE, 0), (math.ceil(detect * 1.3) + 10, RATE, RATE)]))
+
+
+def _slow_burn(slo: ResolvedSLO) -> Scenario:
+    page = [float(p.factor) for p in slo.pairs if p.severity == conv.SEVERITY_PAGE]
+    ticket = [float(p.factor) for p in slo.pairs if p.severity == conv.SEVERITY_TICKET] or [1.0]
+    burn = math.sqrt(max(ticket) * min(page)) if page else 2 * max(ticket)
+    bad = min(RATE, math.ceil(burn * float(slo.budget) * RATE))
+    return Scenario(f"slow burn at {format_number(round(bad / RATE / float(slo.budget), 2))}x", Traffic.of([(120, RATE, 0), (600, RATE, bad)]))
+
+
+def _under_budget(slo: ResolvedSLO) -> Scenario:
+    lowest = min((float(p.factor) for p in slo.pairs), default=1.0)
+    bad = math.floor(0.9 * min(lowest, 1.0) * float(slo.budget) * RATE * 10)
+    return Scenario("steady burn just under budget pace", Traffic.of([(150, RATE * 10, bad)]))
+
+
+def _single_failure() -> Scenario:
+    return Scenario("one failure at 2 requests per minute", Traffic.of([(90, 2, 0), (1, 2, 1), (60, 2, 0)]))
+
+
+# --- traffic -> series --------------------------------------------------------------------------
+
+
+def _counter_values(increments: tuple[int, ...], ends_at: int | None = None) -> str:
+    """promtool's expanding notation for a counter: runs of equal steps become `start+stepxN`."""
+    values = []
+    total = 0
+    for inc in increments:
+        total += inc
+        values.append(total)
+    if ends_at is not None:
+        values = values[: ends_at + 1]
+    parts, i = [], 0
+    while i < len(values):
+        j = i
+        step = values[i + 1] - values[i] if i + 1 < len(values) else 0
+        while j + 1 < len(values) and values[j + 1] - values[j] == step:
+            j += 1
+        parts.append(f"{values[i]}+{step}x{j - i}" if j > i else f"{values[i]}")
+        i = j + 1
+    return " ".join(parts)
+
+
+def _series_labels(selector: q.Selector, extra: dict[str, str]) -> dict[str, str]:
+    labels = {m.label: m.value for m in selector.matchers if m.op == "="}
+    return {**labels, **extra}
+
+
+def _render_series(metric: str, labels: dict[str, str]) -> str:
+    return str(q.Selector(metric, tuple(q.Matcher(k, "=", v) for k, v in sorted(labels.items()))))
+
+
+def _status_values(slo: ResolvedSLO, profile: Profile) -> tuple[str, str, str | None]:
+    """A good status, a bad status and an excluded one (if any), as the SLI classifies them."""
+    sli = slo.sli
+    assert isinstance(sli, RatioSLI)
+    status = profile.labels["status"]
+    excluded_re = next((m.value for m in sli.total.matchers if m.label == status and m.op == "!~"), None)
+    good_re = next(m.value for m in sli.bad.matchers if m.label == status and m.op == "!~" and m.value != excluded_re)
+
+    def is_excluded(code: str) -> bool:
+        return bool(excluded_re and re.fullmatch(excluded_re, code))
+
+    candidates = ["200", "201", "204", "500", "502", "503", "529", "429", "timeout", "400", "404"]
+    good = next((c for c in candidates if re.fullmatch(good_re, c) and not is_excluded(c)), None)
+    bad = next((c for c in candidates[3:] if not re.fullmatch(good_re, c) and not is_excluded(c)), None)
+    if good is None or bad is None:
+        raise ScenarioError(f"SLO {slo.name}: cannot pick status codes for tests from good_status {good_re!r}")
+    excluded = next((c for c in candidates if is_excluded(c)), None)
+    return good, bad, excluded
+
+
+def _series(service: ResolvedService, slo: ResolvedSLO, traffic: Traffic, ends_at: int | None = None) -> tuple[Series, ...]:
+    profile = service.profile
+    dims = {profile.labels["model"]: "claude-sonnet-4-6", profile.labels["feature"]: "chat"}
+    good_inc = tuple(t - b for t, b in zip(traffic.total, traffic.bad, strict=True))
+    sli = slo.sli
+    if isinstance(sli, RatioSLI):
+        good, bad, _ = _status_values(slo, profile)
+        status = profile.labels["status"]
+        return (
+            Series(_render_series(sli.total.metric, _series_labels(sli.total, {**dims, status: good})), _counter_values(good_inc, ends_at)),
+            Series(_render_series(sli.total.metric, _series_labels(sli.total, {**dims, status: bad})), _counter_values(traffic.bad, ends_at)),
+        )
+    assert isinstance(sli, HistogramSLI)
+    le = format_number(parse_seconds(sli.threshold))
+    return (
+        Series(_render_series(sli.good.metric, _series_labels(sli.total, {**dims, "le": le})), _counter_values(good_inc, ends_at)),
+        Series(_render_series(sli.good.metric, _series_labels(sli.total, {**dims, "le": "+Inf"})), _counter_values(traffic.total, ends_at)),
+        Series(_render_series(sli.total.metric, _series_labels(sli.total, dims)), _counter_values(traffic.total, ends_at)),
+    )
+
+
+# --- assertions ---------------------------------------------------------------------------------
+
+
+def _alerts_query(rule: AlertingRule, extra: dict[str, str] | None = None) -> str:
+    match = {"alertname": rule.alert, "alertstate": "firing", **{k: rule.labels[k] for k in (conv.LABEL_LONG_WINDOW, conv.LABEL_SHORT_WINDOW) if k in rule.labels}}
+    return str(q.Selector("ALERTS", tuple(q.Matcher(k, "=", v) for k, v in {**match, **(extra or {})}.items())))
+
+
+def _alerts_sample(rule: AlertingRule, extra: dict[str, str] | None = None) -> str:
+    labels = {"alertname": rule.alert, "alertstate": "firing", **rule.labels, **(extra or {})}
+    return _render_series("ALERTS", labels)
+
+
+def _minutes(t: int) -> str:
+    return f"{t}m"
+
+
+def _timeline(
+    service: ResolvedService,
+    slo: ResolvedSLO,
+    rules: list[AlertingRule],
+    scenario: Scenario,
+    expect_page: bool | None = None,
+    expect_ticket: bool | None = None,
+) -> TestCase:
+    model = Model(slo, scenario.traffic)
+    end = scenario.traffic.minutes
+    burn_rules = {(r.labels[conv.LABEL_LONG_WINDOW], r.labels[conv.LABEL_SHORT_WINDOW]): r for r in rules if conv.LABEL_LONG_WINDOW in r.labels}
+    checks: list[ExprCheck] = []
+    fired = {conv.SEVERITY_PAGE: False, conv.SEVERITY_TICKET: False}
+    for pair in slo.pairs:
+        rule = burn_rules[(pair.long, pair.short)]
+        states = [model.state(pair, t) for t in range(end + 1)]
+        first_fire = next((t for t in range(1, end + 1) if states[t] == "fire"), None)
+        if first_fire is not None:
+            fired[pair.severity] = True
+            last_silent = next((t for t in range(first_fire - 1, 0, -1) if states[t] == "silent"), None)
+            if last_silent is not None:
+                checks.append(ExprCheck(_alerts_query(rule), _minutes(last_silent)))
+            checks.append(ExprCheck(_alerts_query(rule), _minutes(first_fire), ((_alerts_sample(rule), 1.0),)))
+        else:
+            silent = [t for t in range(CHECK_EVERY, end + 1, CHECK_EVERY) if states[t] == "silent"]
+            if states[end] == "silent":
+                silent.append(end)
+            if not silent:
+                raise ScenarioError(f"SLO {slo.name}, {scenario.name}: the {pair.long}/{pair.short} pair is never decided")
+            checks += [ExprCheck(_alerts_query(rule), _minutes(t)) for t in sorted(set(silent))]
+    for severity, expected in ((conv.SEVERITY_PAGE, expect_page), (conv.SEVERITY_TICKET, expect_ticket)):
+        has_tier = any(p.severity == severity for p in slo.pairs)
+        if expected is not None and has_tier and fired[severity] != expected:
+            raise ScenarioError(f"SLO {slo.name}, {scenario.name}: the {severity} tier {'did not fire' if expected else 'fired'}")
+    nodata = next(r for r in rules if r.alert == slo.nodata_alert)
+    checks.append(ExprCheck(_alerts_query(nodata), _minutes(end)))
+    return TestCase(
+        name=f"{slo.name}: {scenario.name}",
+        series=_series(service, slo, scenario.traffic),
+        exprs=tuple(sorted(checks, key=lambda c: (parse_seconds(c.eval_time), c.expr))),
+    )
+
+
+def _annotations(service: ResolvedService, slo: ResolvedSLO, rules: list[AlertingRule]) -> TestCase:
+    """Constant bad share from the first minute: every window holds the same ratio, so values are exact."""
+    burn = [r for r in rules if conv.LABEL_LONG_WINDOW in r.labels]
+    top = max((float(p.factor * slo.budget) for p in slo.pairs), default=0.5)
+    bad = min(RATE, math.ceil(1.25 * top * RATE))
+    while _near_rounding_edge(bad / RATE / float(slo.budget)):
+        bad += 1
+    ratio = bad / RATE
+    value = ratio / float(slo.budget)
+    left = f"{(1 - value) * 100:.4g}%"
+    at = 10
+    expected = []
+    for rule in burn:
+        annotations = {
+            k: _expand(v, value=f"{value:.1f}", left=left) for k, v in rule.annotations.items()
+        }
+        expected.append((dict(rule.labels), annotations))
+    traffic = Traffic.of([(at + 5, RATE, bad)])
+    checks = [AlertCheck(slo.nodata_alert, _minutes(at))]
+    if burn:
+        checks.insert(0, AlertCheck(slo.burn_alert, _minutes(at), tuple(expected)))
+    return TestCase(
+        name=f"{slo.name}: annotations at a constant {format_number(round(value, 1))}x burn",
+        series=_series(service, slo, traffic),
+        alerts=tuple(checks),
+    )
+
+
+def _near_rounding_edge(value: float) -> bool:
+    """True when one decimal of `value`, or four digits of the budget left, could round either way."""
+    tenth = value * 10 - math.floor(value * 10)
+    percent = abs(1 - value) * 100
+    digits = percent / 10 ** (math.floor(math.log10(percent)) - 3) if percent else 0
+    return abs(tenth - 0.5) < 1e-6 or abs(digits - math.floor(digits) - 0.5) < 1e-6
+
+
+_VALUE = re.compile(r'\{\{ \$value \| printf "%\.1f" \}\}')
+_LEFT = re.compile(r"\{\{ with query `[^`]*` \}\}\{\{ \. \| first \| value \| humanizePercentage \}\}\{\{ else \}\}unknown\{\{ end \}\}")
+
+
+def _expand(template: str, value: str, left: str) -> str:
+    """What Prometheus renders for our own annotation templates, given the two values they read."""
+    text = _LEFT.sub(lambda _: left, _VALUE.sub(lambda _: value, template))
+    return text.replace('{{ "{{" }}', "{{")
+
+
+def _nodata(service: ResolvedService, slo: ResolvedSLO, rules: list[AlertingRule]) -> TestCase:
+    rule = next(r for r in rules if r.alert == slo.nodata_alert)
+    last = 30
+    hold = math.ceil(parse_seconds(slo.nodata_for) / 60)
+    absent_from = last + 6  # the last sample stays visible for Prometheus' 5m lookback
+    traffic = Traffic.of([(absent_from + hold + 5, RATE, 0)])
+    extra = {m.label: m.value for m in slo.sli.total.matchers if m.op == "="}
+    annotations = {k: _expand(v, "", "") for k, v in rule.annotations.items()}
+    fires_at = absent_from + hold + 1
+    query = str(q.Selector("ALERTS", (q.Matcher("alertname", "=", rule.alert), q.Matcher("alertstate", "=", "firing"))))
+    return TestCase(
+        name=f"{slo.name}: metrics vanish",
+        series=_series(service, slo, traffic, ends_at=last),
+        exprs=(
+            ExprCheck(query, _minutes(last - 10)),
+            ExprCheck(query, _minutes(absent_from + hold - 2)),
+            ExprCheck(query, _minutes(fires_at), ((_alerts_sample(rule, extra), 1.0),)),
+        ),
+        alerts=(AlertCheck(rule.alert, _minutes(fires_at), (({**rule.labels, **extra}, annotations),)),),
+    )
+
+
+def _classification(service: ResolvedService, slo: ResolvedSLO) -> TestCase:
+    """Which events count as bad: exact shares on fixed traffic."""
+    sel = {conv.LABEL_SERVICE: slo.service, conv.LABEL_SLO: slo.name}
+    expr = f"round({_render_series(conv.sli_error_ratio('5m'), sel)} * 1000)"
+    profile = service.profile
+    dims = {profile.labels["model"]: "claude-haiku-4-5", profile.labels["feature"]: "search"}
+    sli = slo.sli
+    series: list[Series] = []
+    if isinstance(sli, RatioSLI):
+        good, bad, excluded = _status_values(slo, profile)
+        status = profile.labels["status"]
+        per_minute = {good: 500, bad: 50, "timeout": 50}
+        if excluded:
+            per_minute[excluded] = 400
+        for code, n in per_minute.items():
+            labels = _series_labels(sli.total, {**dims, status: code})
+            series.append(Series(_render_series(sli.total.metric, labels), f"0+{n}x20"))
+        expected = round(100 / 600 * 1000)
+        name = f"{slo.name}: timeouts fail" + (f", {excluded} burns no budget" if excluded else "")
+    else:
+        assert isinstance(sli, HistogramSLI)
+        # Prometheus 3 writes le="3.0" where 2 wrote le="3": the rules must read both.
+        le2 = format_number(parse_seconds(sli.threshold))
+        le3 = le2 if "." in le2 else f"{le2}.0"
+        for shard, le, good_per_min in (("p2", le2, 200), ("p3", le3, 250)):
+            shard_labels = {**dims, "shard": shard}
+            for bucket, n in ((le, good_per_min), ("+Inf", 300)):
+                labels = _series_labels(sli.total, {**shard_labels, "le": bucket})
+                series.append(Series(_render_series(sli.good.metric, labels), f"0+{n}x20"))
+            series.append(Series(_render_series(sli.total.metric, _series_labels(sli.total, shard_labels)), "0+300x20"))
+        expected = round(150 / 600 * 1000)
+        name = f"{slo.name}: le matches Prometheus 2 and 3 bucket labels"
+    return TestCase(name=name, series=tuple(series), exprs=(ExprCheck(expr, "15m", ((_render_series("", sel), float(expected)),)),))

@@ -1,0 +1,74 @@
+"""One runbook per alert: what it means, what to query first, the likely LLM-API causes."""
+
+from __future__ import annotations
+
+from generator import conventions as conv
+from generator.compile.alert_rules import burn_expr, nodata_expr
+from generator.compile.sli_rules import recording_selector
+from generator.durations import format_number
+from generator.ir import Runbook
+from generator.profiles import Profile
+from generator.resolve import HistogramSLI, ResolvedSLO
+
+
+def _by(label: str, selector: object, window: str = "5m") -> str:
+    return f"sum by ({label}) (rate({selector}[{window}]))"
+
+
+def _queries(slo: ResolvedSLO, profile: Profile) -> list[tuple[str, str]]:
+    model, feature = profile.labels["model"], profile.labels["feature"]
+    sli = slo.sli
+    out = [
+        ("Bad-event ratio over 5m", str(recording_selector(conv.sli_error_ratio("5m"), slo))),
+        ("Bad-event ratio over 1h", str(recording_selector(conv.sli_error_ratio("1h"), slo))),
+        (f"Error budget left over {slo.period}", str(recording_selector(conv.BUDGET_REMAINING, slo))),
+    ]
+    if isinstance(sli, HistogramSLI):
+        bucket = sli.good
+        base = sli.total.renamed(sli.good.metric)
+        out += [
+            ("p95 by model", f"histogram_quantile(0.95, sum by (le, {model}) (rate({base}[5m])))"),
+            ("p95 by feature", f"histogram_quantile(0.95, sum by (le, {feature}) (rate({base}[5m])))"),
+            ("Share of requests within the threshold, by model", f"{_by(model, bucket)} / {_by(model, sli.total)}"),
+        ]
+    else:
+        status = profile.labels["status"]
+        out += [
+            ("Requests by status", _by(status, sli.total)),
+            ("Failures by model", _by(model, sli.bad)),
+            ("Failures by feature", _by(feature, sli.bad)),
+        ]
+    return out
+
+
+def build(slo: ResolvedSLO, profile: Profile) -> list[Runbook]:
+    common = {
+        "service": slo.service,
+        "slo": slo.name,
+        "description": slo.description,
+        "objective": slo.objective_text,
+        "budget": format_number(float(slo.budget * 100)),
+        "period": slo.period,
+        "phrase": slo.sli.phrase,
+        "category": slo.category,
+        "queries": _queries(slo, profile),
+    }
+    pairs = [
+        {
+            "severity": p.severity,
+            "long": p.long,
+            "short": p.short,
+            "factor": format_number(float(p.factor)),
+            "spent": format_number(float(p.budget_percent)),
+            "expr": burn_expr(slo, p),
+        }
+        for p in slo.pairs
+    ]
+    return [
+        Runbook(slo.burn_alert, "runbook-burn.md.j2", {**common, "alert": slo.burn_alert, "pairs": pairs}),
+        Runbook(
+            slo.nodata_alert,
+            "runbook-nodata.md.j2",
+            {**common, "alert": slo.nodata_alert, "expr": nodata_expr(slo), "hold": slo.nodata_for, "metric": slo.sli.total.metric},
+        ),
+    ]

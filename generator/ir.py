@@ -1,0 +1,97 @@
+"""The bundle as data: what the compile stages return and the renderer serialises."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+
+@dataclass(frozen=True)
+class RecordingRule:
+    record: str
+    expr: str
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AlertingRule:
+    alert: str
+    expr: str
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    for_: str | None = None
+
+
+Rule = RecordingRule | AlertingRule
+
+
+@dataclass(frozen=True)
+class RuleGroup:
+    name: str
+    rules: tuple[Rule, ...]
+    interval: str | None = None
+
+
+@dataclass(frozen=True)
+class RuleFile:
+    groups: tuple[RuleGroup, ...]
+
+
+@dataclass(frozen=True)
+class Series:
+    series: str
+    values: str
+
+
+@dataclass(frozen=True)
+class ExprCheck:
+    """A promql_expr_test: `expr` at `eval_time` returns exactly `samples` (label text -> value)."""
+
+    expr: str
+    eval_time: str
+    samples: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class AlertCheck:
+    """An alert_rule_test: exactly these alerts (labels, annotations) fire at `eval_time`."""
+
+    alertname: str
+    eval_time: str
+    alerts: tuple[tuple[dict[str, str], dict[str, str]], ...] = ()
+
+
+@dataclass(frozen=True)
+class TestCase:
+    name: str
+    series: tuple[Series, ...]
+    exprs: tuple[ExprCheck, ...] = ()
+    alerts: tuple[AlertCheck, ...] = ()
+    interval: str = "1m"
+
+
+@dataclass(frozen=True)
+class RuleTestFile:
+    rule_files: tuple[str, ...]
+    tests: tuple[TestCase, ...]
+    evaluation_interval: str = "1m"
+
+
+@dataclass(frozen=True)
+class Runbook:
+    """Content of out/runbooks/<alert>.md; the template decides the layout."""
+
+    alert: str
+    template: str
+    context: dict[str, object]
+
+
+Document = RuleFile | RuleTestFile | Runbook
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """Every file of out/, by path relative to it; plus what the build wants the user to know."""
+
+    files: dict[PurePosixPath, Document]
+    warnings: tuple[str, ...] = ()

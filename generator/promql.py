@@ -1,0 +1,94 @@
+"""PromQL as data until the last moment: selectors, escaping, and the expression shapes.
+
+Every user string that reaches PromQL or a Go template passes through a function here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jinja2
+
+from generator.durations import format_number
+
+_ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False)
+
+
+@dataclass(frozen=True)
+class Matcher:
+    label: str
+    op: str  # one of = != =~ !~
+    value: str
+
+
+@dataclass(frozen=True)
+class Selector:
+    metric: str
+    matchers: tuple[Matcher, ...] = ()
+
+    def plus(self, *more: Matcher) -> Selector:
+        return Selector(self.metric, self.matchers + more)
+
+    def renamed(self, metric: str) -> Selector:
+        return Selector(metric, self.matchers)
+
+    def __str__(self) -> str:
+        inner = ", ".join(f"{m.label}{m.op}{string(m.value)}" for m in self.matchers)
+        return f"{self.metric}{{{inner}}}" if inner else self.metric
+
+
+def string(value: str) -> str:
+    """A PromQL double-quoted string literal (Go escaping rules)."""
+    out = []
+    for ch in value:
+        if ch in '\\"':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+_RE2_SPECIAL = set("\\.+*?()|[]{}^$")
+
+
+def regex_literal(text: str) -> str:
+    """`text` as an RE2 pattern that matches only itself."""
+    return "".join("\\" + ch if ch in _RE2_SPECIAL else ch for ch in text)
+
+
+def alternation(values: list[str]) -> str:
+    return "|".join(regex_literal(v) for v in values)
+
+
+def le_pattern(bound: float) -> str:
+    """Match a bucket bound written by Prometheus 2 (`le="3"`) and 3 (`le="3.0"`) alike."""
+    text = format_number(bound)
+    return f"{regex_literal(text)}(\\.0)?" if "." not in text and "e" not in text else regex_literal(text)
+
+
+def go_text(text: str) -> str:
+    """Literal text inside a Go template (annotations): only `{{` opens an action."""
+    return text.replace("{{", '{{ "{{" }}')
+
+
+def shape(source: str, **values: object) -> str:
+    """Render one PromQL shape; a missing name is an error, never an empty string."""
+    return _ENV.from_string(source).render(**values).strip()
+
+
+RATE_SUM = "sum(rate({{ sel }}[{{ window }}]))"
+ERRORS_OR_ZERO = "{{ errors }} or 0 * {{ total }}"
+DIFFERENCE = "{{ total }} - {{ good }}"
+WINDOW_AVG = "avg_over_time({{ sel }}[{{ window }}])"
+RATIO = "{{ errors }} / clamp_min({{ total }}, 1e-12)"
+BURN_CONDITION = "{{ ratio }} / {{ budget }} > {{ factor }}"
+MIN_EVENTS = "{{ rate }} * {{ seconds }} >= {{ min_events }}"
+AND = "\nand\n"

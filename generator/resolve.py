@@ -1,0 +1,212 @@
+"""Spec -> resolved SLOs: profile applied, defaults filled, windows chosen, selectors built. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from generator import conventions as conv
+from generator import windows as win
+from generator.durations import format_number, parse_seconds
+from generator.profiles import PROFILES, Profile, with_overrides
+from generator.promql import Matcher, Selector, alternation, le_pattern
+from generator.spec.load import Problem
+from generator.spec.models import SLO, Spec
+
+DEFAULT_MIN_EVENTS = 5
+DEFAULT_NODATA_FOR = "5m"
+
+
+class ResolveError(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(p.message for p in problems))
+
+
+@dataclass(frozen=True)
+class RatioSLI:
+    """Bad events are a subset of total events, both counted by one counter."""
+
+    bad: Selector
+    total: Selector
+    phrase: str
+
+
+@dataclass(frozen=True)
+class HistogramSLI:
+    """Good events are the bucket at the threshold; total is the histogram's count."""
+
+    good: Selector
+    total: Selector
+    phrase: str
+    threshold: str
+
+
+SLIQuery = RatioSLI | HistogramSLI
+
+
+@dataclass(frozen=True)
+class ResolvedSLO:
+    service: str
+    name: str
+    description: str
+    category: str
+    objective: Fraction  # percent
+    period: str
+    period_seconds: int
+    pairs: tuple[win.BurnPair, ...]
+    sli: SLIQuery
+    labels: dict[str, str]
+    min_events: int
+    nodata_for: str
+    runbook_base: str
+
+    @property
+    def budget(self) -> Fraction:
+        """Allowed share of bad events, e.g. 0.005 for 99.5%."""
+        return (100 - self.objective) / 100
+
+    @property
+    def objective_text(self) -> str:
+        return format_number(float(self.objective))
+
+    @property
+    def windows(self) -> tuple[str, ...]:
+        """Every window recorded: the alerts' windows, then the period."""
+        names = {w for p in self.pairs for w in (p.long, p.short)} | {conv.RATE_BASE_WINDOW, "1h", self.period}
+        return tuple(sorted(names, key=parse_seconds))
+
+    @property
+    def identity(self) -> dict[str, str]:
+        """Labels that name this SLO's recordings."""
+        return {conv.LABEL_SLO: self.name, conv.LABEL_SERVICE: self.service}
+
+    @property
+    def burn_alert(self) -> str:
+        return conv.burn_alert(self.service, self.name)
+
+    @property
+    def nodata_alert(self) -> str:
+        return conv.nodata_alert(self.service, self.name)
+
+
+@dataclass(frozen=True)
+class ResolvedService:
+    name: str
+    description: str
+    scrape_interval: str
+    profile: Profile
+    slos: tuple[ResolvedSLO, ...]
+    warnings: tuple[str, ...]
+
+
+def resolve(spec: Spec) -> ResolvedService:
+    """Turn a valid spec into what the compile stages need; ResolveError lists every problem found."""
+    profile = with_overrides(
+        PROFILES[spec.metrics.profile],
+        {k: v.model_dump(exclude_none=True) for k, v in spec.metrics.signals.items()},
+        spec.metrics.labels.model_dump(),
+    )
+    problems: list[Problem] = []
+    warnings: list[str] = []
+    slos = []
+    seen: set[str] = set()
+    for i, slo in enumerate(spec.slos):
+        if slo.name in seen:
+            problems.append(Problem(("slos", i, "name"), f"SLO name {slo.name!r} is used twice; names must be unique"))
+            continue
+        seen.add(slo.name)
+        try:
+            slos.append(_resolve_slo(spec, slo, profile, warnings))
+        except ResolveError as exc:
+            problems += [Problem(("slos", i, *p.path), p.message) for p in exc.problems]
+    if problems:
+        raise ResolveError(problems)
+    return ResolvedService(
+        name=spec.service,
+        description=spec.description,
+        scrape_interval=spec.metrics.scrape_interval,
+        profile=profile,
+        slos=tuple(sorted(slos, key=lambda s: s.name)),
+        warnings=tuple(warnings),
+    )
+
+
+def _resolve_slo(spec: Spec, slo: SLO, profile: Profile, warnings: list[str]) -> ResolvedSLO:
+    period_seconds = int(parse_seconds(slo.window))
+    catalog = win.catalogs().get(period_seconds)
+    if catalog is None:
+        raise ResolveError(
+            [Problem(("window",), f"{slo.window!r} has no burn-rate window table; use one of {', '.join(win.supported_periods())}")]
+        )
+    objective = Fraction(repr(slo.objective))
+    budget = (100 - objective) / 100
+    page = _pick(slo.alerting.page, spec.alerting.page, True)
+    ticket = _pick(slo.alerting.ticket, spec.alerting.ticket, True)
+    pairs = []
+    for pair in catalog.pairs:
+        if not (page if pair.severity == conv.SEVERITY_PAGE else ticket):
+            continue
+        if pair.factor * budget >= 1:
+            # A burn this fast needs more than 100% bad events: the pair could never fire.
+            warnings.append(
+                f"SLO {slo.name}: objective {format_number(float(objective))}% leaves a {format_number(float(budget * 100))}% budget; "
+                f"the {pair.long}/{pair.short} {pair.severity} pair at {format_number(float(pair.factor))}x could never fire and is left out"
+            )
+            continue
+        pairs.append(pair)
+    sli, category = _sli(spec, slo, profile)
+    return ResolvedSLO(
+        service=spec.service,
+        name=slo.name,
+        description=slo.description,
+        category=category,
+        objective=objective,
+        period=catalog.period,
+        period_seconds=period_seconds,
+        pairs=tuple(pairs),
+        sli=sli,
+        labels={**spec.labels, **slo.labels},
+        min_events=_pick(slo.alerting.min_events, spec.alerting.min_events, DEFAULT_MIN_EVENTS),
+        nodata_for=_pick(slo.alerting.nodata_for, spec.alerting.nodata_for, DEFAULT_NODATA_FOR),
+        runbook_base=spec.links.runbooks,
+    )
+
+
+def _pick(*values):  # noqa: ANN002, ANN202 - first value the user set, else the default (last)
+    return next(v for v in values if v is not None)
+
+
+def _base(spec: Spec, metric: str) -> Selector:
+    return Selector(metric, tuple(Matcher(k, "=", v) for k, v in spec.metrics.selector.items()))
+
+
+def _sli(spec: Spec, slo: SLO, profile: Profile) -> tuple[SLIQuery, str]:
+    if slo.sli.availability is not None:
+        avail = slo.sli.availability
+        status = profile.labels["status"]
+        total = _base(spec, profile.signals["requests"].metric)
+        if avail.exclude_status:
+            total = total.plus(Matcher(status, "!~", alternation(sorted(set(avail.exclude_status)))))
+        bad = total.plus(Matcher(status, "!~", avail.good_status))
+        excluded = f", not counting {', '.join(sorted(set(avail.exclude_status)))}" if avail.exclude_status else ""
+        return RatioSLI(bad, total, f"of requests succeed{excluded}"), conv.CATEGORY_AVAILABILITY
+    latency = slo.sli.latency
+    assert latency is not None  # the model guarantees exactly one kind
+    signal = profile.signals[latency.signal]
+    threshold = parse_seconds(latency.threshold)
+    if not any(abs(b - threshold) < 1e-9 for b in signal.buckets):
+        valid = ", ".join(format_number(b) for b in signal.buckets)
+        raise ResolveError(
+            [
+                Problem(
+                    ("sli", "latency", "threshold"),
+                    f"{latency.threshold} is not a bucket boundary of {signal.metric}; valid: {valid} (seconds), "
+                    f"or declare your buckets under metrics.signals.{latency.signal}.buckets",
+                )
+            ]
+        )
+    total = _base(spec, signal.count_metric)
+    good = _base(spec, signal.bucket_metric).plus(Matcher("le", "=~", le_pattern(threshold)))
+    what = "time to first token" if latency.signal == "ttft" else "total response time"
+    return HistogramSLI(good, total, f"of requests get a {what} within {latency.threshold}", latency.threshold), conv.CATEGORY_LATENCY

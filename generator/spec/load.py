@@ -1,0 +1,152 @@
+"""Read slo.yaml into a Spec; every mistake becomes file:line:col, a dotted path and a fix."""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from generator.errors import SpecError
+from generator.spec.models import Spec
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the spec, at a path such as ("slos", 1, "objective")."""
+
+    path: Loc
+    message: str
+
+
+@dataclass
+class Source:
+    """Where each path of the spec was written, so resolve-time problems get positions too."""
+
+    file: str
+    positions: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+
+    def error(self, problems: list[Problem]) -> SpecError:
+        return SpecError(self.file, [self._where(p) for p in problems])
+
+    def _where(self, problem: Problem) -> str:
+        path = problem.path
+        while path and path not in self.positions:
+            path = path[:-1]
+        line, col = self.positions.get(path, (0, 0))
+        at = f"{self.file}:{line}:{col}: " if line else ""
+        dotted = dotted_path(problem.path)
+        return f"{at}{dotted + ': ' if dotted else ''}{problem.message}"
+
+
+def dotted_path(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def load_spec(path: Path) -> tuple[Spec, Source]:
+    """Parse and validate one spec file; raise SpecError (never a traceback) on any user mistake."""
+    source = Source(str(path))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(str(path), ["file not found; pass the path of your slo.yaml"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(str(path), [f"cannot read the file: {exc}"]) from None
+    data = parse_yaml(text, source)
+    if not isinstance(data, dict):
+        raise source.error([Problem((), "the file must be a YAML mapping that starts with `version: 1`")])
+    if data.get("version") != 1:
+        got = data.get("version", "nothing")
+        raise source.error([Problem(("version",), f"expected `version: 1`, got {got!r}; this slogen reads spec version 1")])
+    try:
+        return Spec.model_validate(data), source
+    except ValidationError as exc:
+        raise source.error([_problem(err) for err in exc.errors()]) from None
+
+
+def parse_yaml(text: str, source: Source) -> object:
+    """safe_load, but duplicate keys are errors and every node's position is kept."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source.file}:{mark.line + 1}:{mark.column + 1}" if mark else source.file
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise SpecError(source.file, [f"{where}: YAML syntax error: {reason}"]) from None
+    if node is None:
+        raise SpecError(source.file, ["the file is empty; start it with `version: 1`"])
+    _index(node, (), source)
+    return yaml.SafeLoader(text).get_single_data()
+
+
+def _index(node: yaml.Node, path: Loc, source: Source) -> None:
+    source.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: set[object] = set()
+        for key, value in node.value:
+            name = key.value
+            if name in seen:
+                line, col = key.start_mark.line + 1, key.start_mark.column + 1
+                raise SpecError(source.file, [f"{source.file}:{line}:{col}: {dotted_path((*path, name))}: key written twice; keep one"])
+            seen.add(name)
+            _index(value, (*path, name), source)
+            source.positions[(*path, name)] = (key.start_mark.line + 1, key.start_mark.column + 1)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index(item, (*path, i), source)
+
+
+def _problem(err: dict) -> Problem:
+    # pydantic adds validator tags such as "function-after[_name(), str]" to the path; they are not keys.
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or "(" in p)))
+    kind, msg = err["type"], err["msg"].removeprefix("Value error, ")
+    if kind == "extra_forbidden":
+        valid = _valid_keys(loc[:-1])
+        hint = difflib.get_close_matches(str(loc[-1]), valid, n=1)
+        msg = f"unknown key {loc[-1]!r}" + (f"; did you mean {hint[0]!r}?" if hint else "") + (f" Valid keys: {', '.join(valid)}" if valid else "")
+    elif kind == "missing":
+        msg = "required key is missing"
+    elif kind == "literal_error":
+        msg = f"{err.get('input')!r} is not allowed; {msg[0].lower()}{msg[1:]}"
+    return Problem(loc, msg)
+
+
+def _valid_keys(loc: Loc) -> list[str]:
+    """Field names of the model found at `loc`, for 'did you mean' hints."""
+    current: object = Spec
+    for part in loc:
+        current = _unwrap(current, part)
+        if current is None:
+            return []
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return sorted(current.model_fields)
+    return []
+
+
+def _unwrap(tp: object, part: str | int) -> object:
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        if not isinstance(part, str) or part not in tp.model_fields:
+            return None
+        return _strip_optional(tp.model_fields[part].annotation)
+    origin = typing.get_origin(tp)
+    if origin in (list, dict):
+        return _strip_optional(typing.get_args(tp)[-1])
+    return None
+
+
+def _strip_optional(tp: object) -> object:
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return args[0] if len(args) == 1 else tp
+    if typing.get_origin(tp) is typing.Annotated:
+        return _strip_optional(typing.get_args(tp)[0])
+    return tp

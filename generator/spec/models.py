@@ -1,0 +1,221 @@
+"""The user-facing spec: what `slo.yaml` may say. Strict: unknown keys are errors.
+
+Field descriptions double as editor help (the JSON Schema written by `slogen schema`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from generator.spec.types import Duration, Labels, Name, Percent
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- metrics -----------------------------------------------------------------------------------
+
+
+class SignalOverride(Strict):
+    """Where one signal lives when your exporter names it differently from the profile."""
+
+    metric: str | None = Field(None, description="Metric name (for histograms, the base name without _bucket/_count).")
+    buckets: list[float] | None = Field(None, description="Histogram bucket upper bounds (`le`) in seconds; latency thresholds must be one of them.")
+
+
+class MetricLabels(Strict):
+    """Label names of your metrics, when they differ from the profile's."""
+
+    model: str | None = Field(None, description="Label holding the model name.")
+    feature: str | None = Field(None, description="Label holding the product feature.")
+    status: str | None = Field(None, description="Label holding the HTTP status code (or `timeout` / `network`).")
+    token_type: str | None = Field(None, description="Label holding the token type (input, output, cache_read, cache_write).")
+    stop_reason: str | None = Field(None, description="Label holding the stop reason.")
+    dimension: str | None = Field(None, description="Label holding the rate-limit dimension.")
+
+
+SignalName = Literal[
+    "requests", "ttft", "duration", "tokens", "cost", "responses", "ratelimit_limit", "ratelimit_remaining"
+]
+
+
+class Metrics(Strict):
+    """Which metrics the service exports: a profile, plus any override."""
+
+    profile: Literal["prometheus-client"] = Field(
+        "prometheus-client", description="Metric contract of the exporter. `prometheus-client`: the reference names in DESIGN.md."
+    )
+    scrape_interval: Duration = Field("30s", description="How often Prometheus scrapes the service; rate windows are checked against it.")
+    selector: Labels = Field(
+        default_factory=dict, description='Label matchers added to every raw metric selector, e.g. `{job: claude-assistant}`.'
+    )
+    labels: MetricLabels = Field(default_factory=MetricLabels, description="Label name overrides.")
+    signals: dict[SignalName, SignalOverride] = Field(default_factory=dict, description="Per-signal overrides of metric names and buckets.")
+
+
+# --- pricing and budgets -----------------------------------------------------------------------
+
+
+class ModelPrice(Strict):
+    """USD per million tokens."""
+
+    input: float = Field(ge=0, description="Fresh input tokens.")
+    output: float = Field(ge=0, description="Output tokens.")
+    cache_write: float = Field(0, ge=0, description="Prompt-cache writes.")
+    cache_read: float = Field(0, ge=0, description="Prompt-cache reads.")
+
+
+class Pricing(Strict):
+    """Prices per model, dated: prices change and the spec must say when they were true."""
+
+    as_of: dt.date = Field(description="Date the prices were copied from the provider's price list.")
+    models: dict[str, ModelPrice] = Field(description="Model name (as in the `model` label) to its prices.")
+
+
+class CostBudget(Strict):
+    monthly_usd: float = Field(gt=0, description="Spend budget for 30 days, in USD.")
+    max_overspend: Percent = Field(120, description="Alert when the current pace puts 30-day spend above this share of the budget.")
+    per_request_usd: float | None = Field(None, gt=0, description="Alert when the average cost of a request exceeds this.")
+
+
+class RateLimitBudget(Strict):
+    warning: Percent = Field(80, description="Utilisation of a provider rate limit that raises a warning.")
+    critical: Percent = Field(90, description="Utilisation of a provider rate limit that pages.")
+
+
+class Budgets(Strict):
+    cost: CostBudget | None = None
+    rate_limits: RateLimitBudget = Field(default_factory=RateLimitBudget)
+
+
+# --- SLOs --------------------------------------------------------------------------------------
+
+
+class AvailabilitySLI(Strict):
+    """Share of requests that fail. Anything not in `good_status` fails, timeouts and network errors included."""
+
+    good_status: str = Field("2..", description="Regular expression of status codes that count as success.")
+    exclude_status: list[str] = Field(
+        default_factory=list, description="Status codes that burn no budget (client errors): left out of both errors and total."
+    )
+
+
+class LatencySLI(Strict):
+    """Share of requests slower than a threshold, read from histogram buckets."""
+
+    signal: Literal["ttft", "duration"] = Field(description="`ttft`: time to first token; `duration`: total response time.")
+    threshold: Duration = Field(description="Slowest acceptable time; must be a bucket boundary of the signal's histogram, e.g. 3s.")
+
+
+class SLI(Strict):
+    """Exactly one kind of indicator."""
+
+    availability: AvailabilitySLI | None = None
+    latency: LatencySLI | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> SLI:
+        kinds = [k for k in ("availability", "latency") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError(f"give exactly one of 'availability' or 'latency' (got {len(kinds)})")
+        return self
+
+
+class Alerting(Strict):
+    """How burn-rate alerts behave; set once for the service, override per SLO."""
+
+    page: bool | None = Field(None, description="Emit the page tier (severity critical). Default true.")
+    ticket: bool | None = Field(None, description="Emit the ticket tier (severity warning). Default true.")
+    min_events: int | None = Field(
+        None, ge=0, description="Bad events the long window must hold before a burn alert fires, so one failure at low traffic never pages. Default 5."
+    )
+    nodata_for: Duration | None = Field(None, description="How long the SLI's metric must be absent before the no-data alert fires. Default 5m.")
+
+
+class SLO(Strict):
+    name: Name = Field(description="Short name, unique in the file; used in alert labels, rule names and file names.")
+    description: str = Field("", description="What this SLO protects, in plain words; shown in alerts and runbooks.")
+    objective: Percent = Field(description="Target share of good events, in percent, e.g. 99.5.")
+    window: Duration = Field("30d", description="Rolling period of the error budget: 7d, 28d or 30d.")
+    sli: SLI
+    labels: Labels = Field(default_factory=dict, description="Extra labels on this SLO's alerts.")
+    alerting: Alerting = Field(default_factory=Alerting)
+
+    @field_validator("objective")
+    @classmethod
+    def _objective_range(cls, value: float) -> float:
+        if not 0 < value < 100:
+            raise ValueError(f"{value:g} must be above 0 and below 100 (percent): 100 leaves no error budget to alert on")
+        return value
+
+
+# --- notifications -----------------------------------------------------------------------------
+
+
+class Slack(Strict):
+    channel: str = Field(description="Channel to post to, e.g. '#claude-api-alerts'.")
+    api_url_file: str = Field(description="File holding the Slack webhook URL (a secret: never put the URL itself here).")
+
+
+class PagerDuty(Strict):
+    routing_key_file: str = Field(description="File holding the Events v2 routing key.")
+
+
+class Email(Strict):
+    to: list[str] = Field(min_length=1, description="Recipients.")
+
+
+class Webhook(Strict):
+    url: str | None = Field(None, description="Endpoint URL (not a secret).")
+    url_file: str | None = Field(None, description="File holding the endpoint URL, when the URL carries a token.")
+
+
+class Opsgenie(Strict):
+    api_key_file: str = Field(description="File holding the Opsgenie API key.")
+
+
+class Receiver(Strict):
+    slack: Slack | None = None
+    pagerduty: PagerDuty | None = None
+    email: Email | None = None
+    webhook: Webhook | None = None
+    opsgenie: Opsgenie | None = None
+
+
+class Route(Strict):
+    match: dict[str, str] = Field(default_factory=dict, description="Alert labels that must all be equal.")
+    receivers: list[str] = Field(min_length=1, description="Receivers (names from `receivers`) told when the route matches.")
+
+
+class Notifications(Strict):
+    receivers: dict[Name, Receiver] = Field(default_factory=dict)
+    routes: list[Route] = Field(default_factory=list)
+
+
+class Links(Strict):
+    runbooks: str = Field("", description="Base URL where out/runbooks/ is published; alerts link <base>/runbooks/<alert>.md.")
+
+
+# --- the file ----------------------------------------------------------------------------------
+
+
+class Spec(Strict):
+    """slo.yaml: what good means for one LLM-backed service, and who is told when it is not."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="slogen spec")
+
+    version: Literal[1] = Field(description="Spec format version; only 1 exists.")
+    service: Name = Field(description="Service name; every alert carries it as the `service` label.")
+    description: str = Field("", description="What the service does.")
+    labels: Labels = Field(default_factory=dict, description="Labels added to every alert, e.g. {team: ai-platform}.")
+    links: Links = Field(default_factory=Links)
+    metrics: Metrics = Field(default_factory=Metrics)
+    pricing: Pricing | None = None
+    alerting: Alerting = Field(default_factory=Alerting, description="Defaults for every SLO's alerts.")
+    slos: list[SLO] = Field(min_length=1, description="The service level objectives.")
+    budgets: Budgets = Field(default_factory=Budgets)
+    notifications: Notifications = Field(default_factory=Notifications)

@@ -1,0 +1,83 @@
+"""The only code that touches out/: compare it, or replace slogen's folders in it atomically."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import shutil
+import tempfile
+from pathlib import Path, PurePosixPath
+
+from generator import conventions as conv
+from generator.errors import OutputError
+
+
+def current(out: Path) -> dict[PurePosixPath, bytes]:
+    """What slogen's folders in out/ hold now."""
+    files = {}
+    for top in conv.OWNED_DIRS:
+        root = out / top
+        if root.is_dir():
+            for path in sorted(root.rglob("*")):
+                if path.is_file():
+                    files[PurePosixPath(path.relative_to(out).as_posix())] = path.read_bytes()
+    return files
+
+
+def drift(out: Path, rendered: dict[PurePosixPath, bytes]) -> list[str]:
+    """Human-readable differences between out/ and a fresh build; empty when up to date."""
+    have = current(out)
+    lines: list[str] = []
+    for path in sorted(set(have) | set(rendered)):
+        old, new = have.get(path), rendered.get(path)
+        if old == new:
+            continue
+        if old is None:
+            lines.append(f"missing: {path}")
+        elif new is None:
+            lines.append(f"stale (no longer generated): {path}")
+        else:
+            diff = difflib.unified_diff(
+                old.decode(errors="replace").splitlines(), new.decode(errors="replace").splitlines(),
+                f"out/{path}", f"out/{path} (from spec)", lineterm="", n=2,
+            )
+            lines.extend(diff)
+    return lines
+
+
+def write(out: Path, rendered: dict[PurePosixPath, bytes]) -> None:
+    """Replace slogen's folders under out/ with `rendered`; other files in out/ are left alone.
+
+    Everything is written to a temporary folder first, then each folder is swapped in by rename,
+    so a failure leaves the previous bundle in place.
+    """
+    if not rendered:
+        raise OutputError("nothing to write: the spec produced no files")
+    for path in rendered:
+        if path.is_absolute() or ".." in path.parts or path.parts[0] not in conv.OWNED_DIRS:
+            raise OutputError(f"refusing to write outside slogen's folders: {path}")
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".slogen-new-", dir=out))
+    backup = Path(tempfile.mkdtemp(prefix=".slogen-old-", dir=out))
+    moved: list[str] = []
+    try:
+        for path, data in rendered.items():
+            target = staging / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        for top in conv.OWNED_DIRS:
+            if (out / top).exists():
+                os.replace(out / top, backup / top)
+            moved.append(top)
+            if (staging / top).exists():
+                os.replace(staging / top, out / top)
+    except OSError as exc:
+        for top in moved:  # put the previous bundle back
+            if (out / top).exists():
+                shutil.rmtree(out / top)
+            if (backup / top).exists():
+                os.replace(backup / top, out / top)
+        raise OutputError(f"could not write {out}: {exc}; the previous bundle is unchanged") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(backup, ignore_errors=True)
