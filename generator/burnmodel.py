@@ -59,11 +59,7 @@ class Model:
         """(error ratio, bad events as the rules estimate them) for the window ending at t."""
         lo = max(0, t - minutes)
         bad, total = self._cb[t] - self._cb[lo], self._ct[t] - self._ct[lo]
-        ratio = bad / total if total else 0.0
-        if minutes * 60 > RAW_UP_TO_SECONDS and t - lo > 0:
-            # An average of rates times the window length scales up a window not yet full of data.
-            bad = bad * minutes / (t - lo)
-        return ratio, bad
+        return (bad / total if total else 0.0), bad
 
     def state(self, pair: BurnPair, t: int) -> State:
         """Whether the pair's alert is certainly firing, certainly silent, or too close to call at minute t."""

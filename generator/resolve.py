@@ -60,6 +60,7 @@ class ResolvedSLO:
     min_events: int
     nodata_for: str
     runbook_base: str
+    evaluation_interval: str
 
     @property
     def budget(self) -> Fraction:
@@ -170,6 +171,7 @@ def _resolve_slo(spec: Spec, slo: SLO, profile: Profile, warnings: list[str]) ->
         min_events=_pick(slo.alerting.min_events, spec.alerting.min_events, DEFAULT_MIN_EVENTS),
         nodata_for=_pick(slo.alerting.nodata_for, spec.alerting.nodata_for, DEFAULT_NODATA_FOR),
         runbook_base=spec.links.runbooks,
+        evaluation_interval=spec.metrics.evaluation_interval,
     )
 
 

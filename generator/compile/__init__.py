@@ -16,7 +16,7 @@ def compile_bundle(service: ResolvedService) -> Bundle:
     for slo in service.slos:
         alerts[slo.name] = alert_rules.build(slo)
         rules = [*sli_rules.build(slo), *meta_rules.build(slo), *alerts[slo.name]]
-        groups.append(RuleGroup(conv.rule_group(service.name, slo.name), tuple(rules)))
+        groups.append(RuleGroup(conv.rule_group(service.name, slo.name), tuple(rules), interval=slo.evaluation_interval))
         for runbook in runbooks.build(slo, service.profile):
             files[PurePosixPath(conv.runbook_file(runbook.alert).as_posix())] = runbook
     files[PurePosixPath(conv.rules_file(service.name).as_posix())] = RuleFile(tuple(groups))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from generator import conventions as conv
 from generator import promql as q
-from generator.compile.sli_rules import recording_selector
-from generator.durations import format_number
+from generator.compile.sli_rules import RAW_UP_TO_SECONDS, recording_selector
+from generator.durations import format_number, parse_seconds
 from generator.ir import AlertingRule
 from generator.resolve import ResolvedSLO
 from generator.windows import BurnPair
@@ -26,9 +26,17 @@ def burn_expr(slo: ResolvedSLO, pair: BurnPair) -> str:
         for w in (pair.long, pair.short)
     ]
     if slo.min_events:
-        rate = recording_selector(conv.sli_error_rate(pair.long), slo)
-        parts.append(q.shape(q.MIN_EVENTS, rate=rate, seconds=pair.long_seconds, min_events=slo.min_events))
+        parts.append(q.shape(q.MIN_EVENTS, events=events_expr(slo, pair.long), min_events=slo.min_events))
     return q.AND.join(parts)
+
+
+def events_expr(slo: ResolvedSLO, window: str) -> str:
+    """Bad events in the window. An average rate times the window would overcount while the
+    window is not yet full of data (a new service), so derived windows sum the 5m rates instead."""
+    if parse_seconds(window) <= RAW_UP_TO_SECONDS:
+        return q.shape(q.EVENTS_RAW, rate=recording_selector(conv.sli_error_rate(window), slo), seconds=int(parse_seconds(window)))
+    base = recording_selector(conv.sli_error_rate(conv.RATE_BASE_WINDOW), slo)
+    return q.shape(q.EVENTS_DERIVED, rate=base, window=window, interval=format_number(parse_seconds(slo.evaluation_interval)))
 
 
 def _burn(slo: ResolvedSLO, pair: BurnPair) -> AlertingRule:

@@ -112,7 +112,7 @@ def _problem(err: dict) -> Problem:
     if kind == "extra_forbidden":
         valid = _valid_keys(loc[:-1])
         hint = difflib.get_close_matches(str(loc[-1]), valid, n=1)
-        msg = f"unknown key {loc[-1]!r}" + (f"; did you mean {hint[0]!r}?" if hint else "") + (f" Valid keys: {', '.join(valid)}" if valid else "")
+        msg = f"unknown key {loc[-1]!r}" + (f"; did you mean {hint[0]!r}?" if hint else ".") + (f" Valid keys: {', '.join(valid)}" if valid else "")
     elif kind == "missing":
         msg = "required key is missing"
     elif kind == "literal_error":

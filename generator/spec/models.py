@@ -50,6 +50,9 @@ class Metrics(Strict):
         "prometheus-client", description="Metric contract of the exporter. `prometheus-client`: the reference names in DESIGN.md."
     )
     scrape_interval: Duration = Field("30s", description="How often Prometheus scrapes the service; rate windows are checked against it.")
+    evaluation_interval: Duration = Field(
+        "1m", description="How often slogen's rule groups are evaluated (written as each group's `interval`); event counts depend on it."
+    )
     selector: Labels = Field(
         default_factory=dict, description='Label matchers added to every raw metric selector, e.g. `{job: claude-assistant}`.'
     )

@@ -1,0 +1,47 @@
+# slogen: `make build` then `make test` on a fresh Debian machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SLOGEN := $(VENV)/bin/slogen
+SPEC ?= slo.yaml
+OUT ?= out
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help build test lint tools explain update-golden clean
+
+help: ## Show this help
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+build: $(VENV)/.installed ## Build out/ from slo.yaml (and the spec's JSON Schema)
+	$(SLOGEN) build $(SPEC) --out $(OUT)
+	$(SLOGEN) schema --out slo.schema.json
+
+tools: ## Install promtool and amtool (Debian packages prometheus, prometheus-alertmanager) when missing
+	@if ! command -v promtool >/dev/null || ! command -v amtool >/dev/null; then \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends prometheus prometheus-alertmanager; \
+	fi
+	@promtool --version | head -1
+
+test: $(VENV)/.installed tools ## Run the whole test suite (unit, golden, CLI, property, promtool)
+	$(PY) -m pytest
+
+lint: $(VENV)/.installed tools ## The CI gate: schema and bundle drift, promtool check/test, slogen's own checks
+	$(SLOGEN) schema --check --out slo.schema.json
+	$(SLOGEN) build $(SPEC) --out $(OUT) --check
+	$(SLOGEN) lint $(SPEC) --out $(OUT)
+
+explain: $(VENV)/.installed ## Print each SLO's budget, alert thresholds and detection times
+	$(SLOGEN) explain $(SPEC)
+
+update-golden: $(VENV)/.installed ## Rewrite the golden bundles under tests/golden/ from their specs
+	$(PY) -m pytest tests/test_golden.py --update-golden -q
+
+clean: ## Remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info

@@ -1,0 +1,93 @@
+"""The `slogen` command: glue only. Every user mistake becomes a message and an exit code."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from generator import lint, pipeline
+from generator.errors import SlogenError
+from generator.explain import explain as explain_service
+from generator.spec.models import Spec
+from generator.write import drift, write
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Compile slo.yaml into a Prometheus, Alertmanager and Grafana bundle.")
+
+SpecArg = Annotated[Path, typer.Argument(help="The spec file.")]
+OutOpt = Annotated[Path, typer.Option("--out", "-o", help="The bundle folder.")]
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    try:
+        yield
+    except SlogenError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(exc.exit_code) from None
+
+
+@app.command()
+def build(
+    spec: SpecArg = Path("slo.yaml"),
+    out: OutOpt = Path("out"),
+    check: Annotated[bool, typer.Option("--check", help="Write nothing; fail and show the diff if out/ is stale.")] = False,
+) -> None:
+    """Build the bundle in OUT from SPEC (atomically: a failed build leaves OUT as it was)."""
+    with user_errors():
+        bundle, rendered = pipeline.build(spec)
+        for warning in bundle.warnings:
+            typer.echo(f"warning: {warning}", err=True)
+        if check:
+            lines = drift(out, rendered)
+            if lines:
+                typer.echo("\n".join(lines))
+                typer.echo(f"{out}/ is stale: run `slogen build {spec}` and commit the result", err=True)
+                raise typer.Exit(1)
+            typer.echo(f"{out}/ is up to date with {spec}")
+            return
+        write(out, rendered)
+        typer.echo(f"built {len(rendered)} files in {out}/ from {spec}")
+
+
+@app.command("lint")
+def lint_command(spec: SpecArg = Path("slo.yaml"), out: OutOpt = Path("out")) -> None:
+    """Check the bundle with promtool, the in-process PromQL parser and slogen's own checks."""
+    with user_errors():
+        service = pipeline.load(spec)
+        _, rendered = pipeline.build(spec)
+        report = lint.run(lint.Context(out=out, service=service, rendered=rendered))
+        typer.echo(report.render())
+        if report.failed:
+            raise typer.Exit(1)
+
+
+@app.command()
+def schema(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the JSON Schema.")] = Path("slo.schema.json"),
+    check: Annotated[bool, typer.Option("--check", help="Fail if the file is stale.")] = False,
+) -> None:
+    """Write the spec's JSON Schema, for editor completion (`# yaml-language-server: $schema=...`)."""
+    text = json.dumps(Spec.model_json_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    if check:
+        if not out.is_file() or out.read_text(encoding="utf-8") != text:
+            typer.echo(f"{out} is stale: run `slogen schema`", err=True)
+            raise typer.Exit(1)
+        return
+    out.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {out}")
+
+
+@app.command()
+def explain(spec: SpecArg = Path("slo.yaml")) -> None:
+    """Show each SLO's error budget and what every alert costs and catches."""
+    with user_errors():
+        typer.echo(explain_service(pipeline.load(spec)), nl=False)
+
+
+def main() -> None:
+    app()

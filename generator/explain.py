@@ -1,0 +1,61 @@
+"""`slogen explain`: the numbers behind every SLO's alerts, in a table a reviewer can check by hand."""
+
+from __future__ import annotations
+
+from generator.burnmodel import outage_detection_minutes
+from generator.durations import format_number, parse_seconds
+from generator.resolve import ResolvedService, ResolvedSLO
+
+
+def _minutes(value: float) -> str:
+    if value >= 120:
+        return f"{value / 60:.1f} h"
+    if value < 1:
+        return f"{value * 60:.0f} s"
+    return f"{value:.1f} min" if value != int(value) else f"{int(value)} min"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    return [fmt.format(*header).rstrip(), fmt.format(*["-" * w for w in widths]).rstrip()] + [fmt.format(*r).rstrip() for r in rows]
+
+
+def explain_slo(slo: ResolvedSLO) -> list[str]:
+    budget = float(slo.budget)
+    period_min = slo.period_seconds / 60
+    lines = [
+        f"SLO {slo.name} ({slo.category}): {slo.objective_text}% {slo.sli.phrase}, over {slo.period}",
+        f"  error budget: {format_number(round(budget * 100, 6))}% of requests"
+        f" = {_minutes(budget * period_min)} of full outage per {slo.period}",
+    ]
+    spans = [f"{w} {_minutes(budget * parse_seconds(w) / 60)}" for w in slo.windows if w != slo.period]
+    lines.append(f"  full outage the budget allows per window: {', '.join(spans)}")
+    rows = []
+    for pair in slo.pairs:
+        detect = outage_detection_minutes(slo, pair)
+        rows.append(
+            [
+                pair.severity,
+                f"{pair.long}/{pair.short}",
+                f"{format_number(round(float(pair.factor), 4))}x",
+                f"{format_number(round(float(pair.factor * slo.budget) * 100, 4))}%",
+                f"{format_number(float(pair.budget_percent))}%",
+                _minutes(detect),
+                f"{detect / (budget * period_min) * 100:.2f}%",
+            ]
+        )
+    lines.append("")
+    header = ["severity", "long/short", "factor", "bad share above", "budget spent when it fires", "detects 100% outage in", "budget spent by then"]
+    lines += ["  " + line for line in _table(header, rows)]
+    lines.append(f"  guard: no burn alert until the long window holds {slo.min_events} bad events")
+    lines.append(f"  no-data: {slo.nodata_alert} after {slo.nodata_for} without {slo.sli.total.metric}")
+    return lines
+
+
+def explain(service: ResolvedService) -> str:
+    lines = [f"service {service.name}: {len(service.slos)} SLO(s)", ""]
+    for slo in service.slos:
+        lines += explain_slo(slo) + [""]
+    lines += [f"warning: {w}" for w in service.warnings]
+    return "\n".join(lines).rstrip() + "\n"
