@@ -96,7 +96,9 @@ def runbook_file(alert: str) -> Path:
 
 
 def runbook_url(base: str, alert: str) -> str:
-    return f"{base.rstrip('/')}/{runbook_file(alert).as_posix()}"
+    """Where the alert's runbook is published; relative to the bundle when no base is set."""
+    path = runbook_file(alert).as_posix()
+    return f"{base.rstrip('/')}/{path}" if base else path
 
 
 # Files in out/ that slogen owns; anything else there is left alone.

@@ -9,6 +9,7 @@ import jinja2
 import yaml
 
 from generator import conventions as conv
+from generator.promql import go_text
 from generator.ir import AlertCheck, AlertingRule, Bundle, Document, ExprCheck, RecordingRule, RuleFile, RuleTestFile, Runbook, TestCase
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -41,7 +42,8 @@ def _rule(rule: RecordingRule | AlertingRule) -> dict:
     out = {"alert": rule.alert, "expr": rule.expr}
     if rule.for_:
         out["for"] = rule.for_
-    out["labels"] = dict(sorted(rule.labels.items()))
+    # Prometheus expands alert label values as Go templates too; ours are literal text.
+    out["labels"] = {k: go_text(v) for k, v in sorted(rule.labels.items())}
     out["annotations"] = dict(rule.annotations)
     return out
 

@@ -60,18 +60,25 @@ def _outage(slo: ResolvedSLO) -> Scenario:
     return Scenario("full outage after healthy traffic", Traffic.of([(HEALTHY_LEAD, RATE, 0), (math.ceil(detect * 1.3) + 10, RATE, RATE)]))
 
 
+def _volume(share: float, rounding=round) -> tuple[int, int]:
+    """(requests, bad requests) per minute close to `share`, with enough bad ones that rounding stays small."""
+    total = RATE * max(1, math.ceil(50 / (share * RATE))) if share > 0 else RATE
+    return total, min(total, int(rounding(share * total)))
+
+
 def _slow_burn(slo: ResolvedSLO) -> Scenario:
     page = [float(p.factor) for p in slo.pairs if p.severity == conv.SEVERITY_PAGE]
     ticket = [float(p.factor) for p in slo.pairs if p.severity == conv.SEVERITY_TICKET] or [1.0]
     burn = math.sqrt(max(ticket) * min(page)) if page else 2 * max(ticket)
-    bad = min(RATE, math.ceil(burn * float(slo.budget) * RATE))
-    return Scenario(f"slow burn at {format_number(round(bad / RATE / float(slo.budget), 2))}x", Traffic.of([(120, RATE, 0), (600, RATE, bad)]))
+    total, bad = _volume(min(1.0, burn * float(slo.budget)))
+    label = format_number(round(bad / total / float(slo.budget), 2))
+    return Scenario(f"slow burn at {label}x", Traffic.of([(120, total, 0), (600, total, bad)]))
 
 
 def _under_budget(slo: ResolvedSLO) -> Scenario:
     lowest = min((float(p.factor) for p in slo.pairs), default=1.0)
-    bad = math.floor(0.9 * min(lowest, 1.0) * float(slo.budget) * RATE * 10)
-    return Scenario("steady burn just under budget pace", Traffic.of([(150, RATE * 10, bad)]))
+    total, bad = _volume(0.85 * min(lowest, 1.0) * float(slo.budget), math.floor)
+    return Scenario("steady burn just under budget pace", Traffic.of([(150, total, bad)]))
 
 
 def _single_failure() -> Scenario:

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+MINIMAL = """\
+version: 1
+service: svc
+slos:
+  - name: availability
+    objective: 99.5
+    sli: {availability: {}}
+"""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="Rewrite tests/golden/*/expected from the specs.")
+
+
+@pytest.fixture
+def spec_file(tmp_path: Path):
+    """Write a spec (dedented) into a temp folder and return its path."""
+
+    def write(text: str, name: str = "slo.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture(scope="session")
+def promtool() -> str:
+    path = shutil.which("promtool")
+    if path is None:
+        pytest.skip("promtool is not installed: run `make test`, which installs the Debian package prometheus")
+    return path

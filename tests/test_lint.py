@@ -1,0 +1,83 @@
+"""Each lint check on a bundle that breaks exactly its rule."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from generator import build, lint, load
+from generator.lint.alerts import Runbook, Tested
+from generator.lint.base import Context, Severity
+from generator.lint.drift import Drift
+from generator.lint.promql_parse import PromqlParse
+from generator.lint.rate_window import RateWindow
+from generator.write import write
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def bundle(tmp_path):
+    _, rendered = build(ROOT / "slo.yaml")
+    write(tmp_path, rendered)
+    return tmp_path, rendered
+
+
+def rules_path(out: Path) -> Path:
+    return next((out / "prometheus" / "rules").iterdir())
+
+
+def edit_rules(out: Path, fn) -> None:
+    path = rules_path(out)
+    doc = yaml.safe_load(path.read_text())
+    fn(doc)
+    path.write_text(yaml.safe_dump(doc))
+
+
+def test_clean_bundle_passes_the_offline_checks(bundle):
+    out, rendered = bundle
+    ctx = Context(out=out, service=load(ROOT / "slo.yaml"), rendered=rendered)
+    report = lint.run(ctx, (Drift(), PromqlParse(), RateWindow(), Runbook(), Tested()))
+    assert report.problems == ()
+    assert not report.failed
+    assert report.render().endswith("5 checks, no problems")
+
+
+def test_promql_parse_is_fatal(bundle):
+    out, _ = bundle
+    edit_rules(out, lambda d: d["groups"][0]["rules"][0].update(expr="sum(rate(x[5m])"))
+    problems = PromqlParse().run(Context(out=out))
+    assert [p.severity for p in problems] == [Severity.FATAL]
+    assert "does not parse" in problems[0].message
+
+
+def test_rate_window_warns_when_a_window_holds_few_scrapes(bundle, spec_file):
+    out, _ = bundle
+    spec = spec_file((ROOT / "slo.yaml").read_text().replace("scrape_interval: 30s", "scrape_interval: 2m"))
+    problems = RateWindow().run(Context(out=out, service=load(spec)))
+    assert problems and all(p.check == "rules/rate-window" and p.severity == Severity.WARNING for p in problems)
+    assert "fewer than 4 scrapes" in problems[0].message
+
+
+def test_every_alert_needs_a_runbook_file(bundle):
+    out, _ = bundle
+    victim = next((out / "runbooks").iterdir())
+    victim.unlink()
+    problems = Runbook().run(Context(out=out))
+    assert problems and victim.stem in problems[0].where
+
+
+def test_every_alert_needs_a_test_that_sees_it_fire(bundle):
+    out, _ = bundle
+    edit_rules(out, lambda d: d["groups"][0]["rules"].append(
+        {"alert": "Untested", "expr": "vector(1)", "annotations": {"runbook_url": "x"}}))
+    problems = Tested().run(Context(out=out))
+    assert [p.where.split(": ")[-1] for p in problems] == ["Untested"]
+
+
+def test_drift_is_a_bug(bundle):
+    out, rendered = bundle
+    shutil.rmtree(out / "runbooks")
+    report = lint.run(Context(out=out, rendered=rendered), (Drift(),))
+    assert report.failed and "run `make build`" in report.problems[0].message

@@ -1,0 +1,54 @@
+"""The real promtool over the committed bundle, the golden bundles and the hand-written scenario."""
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from generator import build
+from generator.write import write
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = ROOT / "tests" / "golden"
+
+pytestmark = pytest.mark.promtool
+
+
+def run(promtool, *args):
+    return subprocess.run([promtool, *args], capture_output=True, text=True, timeout=900, check=False)
+
+
+def test_committed_bundle_passes_check_rules_with_lint_fatal(promtool):
+    result = run(promtool, "check", "rules", "--lint=all", "--lint-fatal", *map(str, (ROOT / "out/prometheus/rules").glob("*.yaml")))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_generated_unit_tests_pass_on_the_committed_bundle(promtool):
+    result = run(promtool, "test", "rules", *map(str, (ROOT / "out/prometheus/tests").glob("*.yaml")))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_independent_reference_scenario(promtool):
+    """Written by hand at the reference metric names: outage pages within 5 minutes, a healthy day
+    with blips raises nothing, one failure at 2 req/min pages nobody, vanished metrics alert within 15m."""
+    result = run(promtool, "test", "rules", str(ROOT / "tests/scenarios/reference.test.yaml"))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_tricky_strings_and_other_periods_load_and_pass(promtool):
+    out = GOLDEN / "tricky" / "expected"
+    rules = list((out / "prometheus/rules").glob("*.yaml"))
+    assert run(promtool, "check", "rules", "--lint=all", "--lint-fatal", *map(str, rules)).returncode == 0
+    result = run(promtool, "test", "rules", *map(str, (out / "prometheus/tests").glob("*.yaml")))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_broken_rule_fails_the_generated_tests(promtool, tmp_path):
+    """The generated tests can fail: a page threshold set too high is caught."""
+    _, rendered = build(ROOT / "slo.yaml")
+    write(tmp_path, rendered)
+    rules = next((tmp_path / "prometheus/rules").glob("*.yaml"))
+    rules.write_text(rules.read_text().replace("/ 0.005 > 14.4", "/ 0.005 > 30"))
+    result = run(promtool, "test", "rules", *map(str, (tmp_path / "prometheus/tests").glob("*.yaml")))
+    assert result.returncode == 1
+    assert 'long_window="1h"' in result.stderr

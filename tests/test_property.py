@@ -1,0 +1,110 @@
+"""Property tests: every valid spec compiles to rules promtool accepts; no input makes the loader crash."""
+
+import subprocess
+from pathlib import Path
+
+import promql_parser
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator import conventions as conv
+from generator.compile import compile_bundle
+from generator.errors import SpecError
+from generator.ir import RuleFile
+from generator.pipeline import load
+from generator.profiles import PROMETHEUS_CLIENT
+from generator.render import render_bundle
+from generator.resolve import resolve
+from generator.spec.models import Spec
+
+names = st.from_regex(r"[a-z0-9]([a-z0-9_.-]{0,10}[a-z0-9])?", fullmatch=True)
+label_keys = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True).filter(lambda k: k not in conv.RESERVED_LABELS)
+any_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40)
+
+
+@st.composite
+def slis(draw):
+    if draw(st.booleans()):
+        codes = draw(st.lists(st.sampled_from(["400", "401", "403", "404", "413", "422", "4.9"]), max_size=4))
+        return {"availability": {"exclude_status": codes}}
+    signal = draw(st.sampled_from(["ttft", "duration"]))
+    bound = draw(st.sampled_from(PROMETHEUS_CLIENT.signals[signal].buckets))
+    return {"latency": {"signal": signal, "threshold": f"{bound:g}s"}}
+
+
+@st.composite
+def specs(draw):
+    slo_names = draw(st.lists(names, min_size=1, max_size=3, unique=True))
+    return {
+        "version": 1,
+        "service": draw(names),
+        "description": draw(any_text),
+        "labels": draw(st.dictionaries(label_keys, any_text, max_size=3)),
+        "metrics": {"selector": draw(st.dictionaries(label_keys, any_text, max_size=2))},
+        "slos": [
+            {
+                "name": n,
+                "description": draw(any_text),
+                "objective": draw(st.sampled_from([90, 95, 98.5, 99, 99.5, 99.9, 99.95, 99.99])),
+                "window": draw(st.sampled_from(["7d", "28d", "30d"])),
+                "sli": draw(slis()),
+                "labels": draw(st.dictionaries(label_keys, any_text, max_size=2)),
+                "alerting": {"min_events": draw(st.integers(0, 50))},
+            }
+            for n in slo_names
+        ],
+    }
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(specs())
+def test_every_valid_spec_compiles_to_rules_promtool_accepts(tmp_path_factory, promtool, data):
+    bundle = compile_bundle(resolve(Spec.model_validate(data)))
+    rendered = render_bundle(bundle)
+    rules_path = next(p for p in rendered if p.parts[1] == "rules")
+    doc = yaml.safe_load(rendered[rules_path])
+    ir = bundle.files[rules_path]
+    assert isinstance(ir, RuleFile)
+    expected = [r for g in ir.groups for r in g.rules]
+    got = [r for g in doc["groups"] for r in g["rules"]]
+    assert len(got) == len(expected)
+    for rule, original in zip(got, expected, strict=True):
+        promql_parser.parse(rule["expr"])
+        assert rule["expr"] == original.expr  # YAML carries every character through
+    folder = tmp_path_factory.mktemp("rules")
+    path = folder / "rules.yaml"
+    path.write_bytes(rendered[rules_path])
+    result = subprocess.run([promtool, "check", "rules", "--lint=all", "--lint-fatal", str(path)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+yaml_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | any_text,
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(any_text | st.sampled_from(["version", "slos", "sli", "objective", "service", "name"]), children, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.one_of(yaml_values.map(lambda v: yaml.safe_dump(v, allow_unicode=True)), any_text, specs().map(yaml.safe_dump)))
+def test_the_loader_never_crashes(tmp_path, text):
+    spec = tmp_path / "fuzz.yaml"
+    spec.write_text(text, encoding="utf-8")
+    try:
+        load(spec)
+    except SpecError as exc:
+        assert str(spec) in str(exc)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(specs(), st.sampled_from(["objective", "window", "sli", "name"]), yaml_values)
+def test_a_corrupted_field_is_an_error_or_a_valid_spec(tmp_path, data, field, value):
+    data["slos"][0][field] = value
+    spec = tmp_path / "slo.yaml"
+    spec.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    try:
+        load(spec)
+    except SpecError as exc:
+        assert "slos[0]" in str(exc)

@@ -1,0 +1,77 @@
+"""Every user mistake: a clear message with file, position, dotted path and fix; exit 2; out/ untouched."""
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from generator.cli import app
+
+GOOD = """\
+version: 1
+service: svc
+slos:
+  - name: availability
+    objective: 99.5
+    sli: {availability: {}}
+"""
+
+CASES = {
+    "malformed YAML": ("version: 1\nslos: [\n", ["slo.yaml:3:1", "YAML syntax error"]),
+    "empty file": ("", ["empty"]),
+    "not a mapping": ("- a\n- b\n", ["YAML mapping"]),
+    "no version": ("service: svc\nslos: []\n", ["version", "expected `version: 1`"]),
+    "wrong version": ("version: 2\n", ["got 2"]),
+    "unknown key with a hint": (GOOD.replace("objective: 99.5", "objectve: 99.5"), ["slos[0].objectve", "did you mean 'objective'", "slos[0].objective: required key is missing"]),
+    "unknown top-level key": (GOOD + "alerts: {}\n", ["slo.yaml:7:1", "unknown key 'alerts'", "Valid keys:"]),
+    "wrong type": (GOOD.replace("objective: 99.5", "objective: [1]"), ["slos[0].objective", "not a percentage"]),
+    "objective 0": (GOOD.replace("99.5", "0"), ["slos[0].objective", "above 0 and below 100"]),
+    "objective 100": (GOOD.replace("99.5", "100"), ["leaves no error budget"]),
+    "objective above 100": (GOOD.replace("99.5", "150"), ["above 0 and below 100"]),
+    "window 0d": (GOOD.replace("    sli:", "    window: 0d\n    sli:"), ["slos[0].window", "longer than zero"]),
+    "window 13x": (GOOD.replace("    sli:", "    window: 13x\n    sli:"), ["slos[0].window", "not a duration"]),
+    "window without a catalog": (GOOD.replace("    sli:", "    window: 14d\n    sli:"), ["slos[0].window", "use one of 7d, 28d, 30d"]),
+    "duplicate SLO names": (GOOD + "  - name: availability\n    objective: 99\n    sli: {availability: {}}\n", ["slos[1].name", "used twice"]),
+    "duplicate key": (GOOD + "service: other\n", ["slo.yaml:7:1", "key written twice"]),
+    "two SLI kinds": (GOOD.replace("{availability: {}}", "{availability: {}, latency: {signal: ttft, threshold: 3s}}"), ["slos[0].sli", "exactly one"]),
+    "threshold between buckets": (
+        GOOD.replace("{availability: {}}", "{latency: {signal: ttft, threshold: 2.5s}}"),
+        ["slos[0].sli.latency.threshold", "2.5s is not a bucket boundary of claude_api_ttft_seconds", "valid: 0.1, 0.25, 0.5, 1, 2, 3, 5"],
+    ),
+    "unknown latency signal": (GOOD.replace("{availability: {}}", "{latency: {signal: tokens, threshold: 3s}}"), ["slos[0].sli.latency.signal", "'tokens' is not allowed"]),
+    "path traversal in the service": (GOOD.replace("service: svc", "service: ../../etc"), ["service", "not a valid name"]),
+    "newline in an SLO name": (GOOD.replace("name: availability", 'name: "a\\nb"'), ["slos[0].name", "not a valid name"]),
+    "reserved label": (GOOD + "labels: {severity: high}\n", ["labels", "set by slogen itself"]),
+    "bad label name": (GOOD + "labels: {'team-name': x}\n", ["labels", "not a Prometheus label name"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_spec_is_refused_clearly_and_out_is_untouched(case, tmp_path):
+    text, fragments = CASES[case]
+    spec = tmp_path / "slo.yaml"
+    spec.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    (out / "prometheus").mkdir(parents=True)
+    (out / "prometheus" / "keep.yaml").write_text("previous bundle\n")
+    result = CliRunner().invoke(app, ["build", str(spec), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    for fragment in fragments:
+        assert fragment in result.output, f"{fragment!r} not in:\n{result.output}"
+    assert [p.name for p in out.rglob("*") if p.is_file()] == ["keep.yaml"]
+    assert (out / "prometheus" / "keep.yaml").read_text() == "previous bundle\n"
+
+
+def test_missing_file_is_a_user_error(tmp_path):
+    result = CliRunner().invoke(app, ["build", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "file not found" in result.output
+
+
+def test_a_binary_file_is_a_user_error(tmp_path):
+    spec = tmp_path / "slo.yaml"
+    spec.write_bytes(b"\xff\xfe\x00garbage")
+    result = CliRunner().invoke(app, ["build", str(spec), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output

@@ -1,0 +1,136 @@
+"""Per-stage tests on the IR: which rules exist, what they read, which labels they carry."""
+
+import pytest
+
+from generator import conventions as conv
+from generator import promql as q
+from generator.compile import alert_rules, meta_rules, sli_rules
+from generator.resolve import ResolveError, resolve
+from generator.spec.models import Spec
+
+
+def service(**over):
+    data = {
+        "version": 1,
+        "service": "svc",
+        "labels": {"team": "ai"},
+        "slos": [
+            {"name": "avail", "objective": 99.5, "sli": {"availability": {"exclude_status": ["404", "400"]}}},
+            {"name": "ttft", "objective": 95, "sli": {"latency": {"signal": "ttft", "threshold": "3s"}}},
+        ],
+        **over,
+    }
+    return resolve(Spec.model_validate(data))
+
+
+def slo(name="avail", **over):
+    return next(s for s in service(**over).slos if s.name == name)
+
+
+def test_availability_counts_non_2xx_as_bad_and_drops_excluded_codes_from_both_sides():
+    s = slo()
+    assert str(s.sli.total) == 'claude_api_requests_total{status_code!~"400|404"}'
+    assert str(s.sli.bad) == 'claude_api_requests_total{status_code!~"400|404", status_code!~"2.."}'
+
+
+def test_latency_reads_the_threshold_bucket_in_both_le_spellings():
+    s = slo("ttft")
+    assert str(s.sli.good) == 'claude_api_ttft_seconds_bucket{le=~"3(\\\\.0)?"}'
+    assert str(s.sli.total) == "claude_api_ttft_seconds_count"
+
+
+@pytest.mark.parametrize(("bound", "pattern"), [(3, r"3(\.0)?"), (0.25, r"0\.25"), (120, r"120(\.0)?")])
+def test_le_pattern(bound, pattern):
+    assert q.le_pattern(bound) == pattern
+
+
+def test_windows_up_to_an_hour_read_raw_series_longer_ones_derive_from_5m():
+    rules = {r.record: r.expr for r in sli_rules.build(slo())}
+    for window in ("5m", "30m", "1h"):
+        assert "claude_api_requests_total" in rules[conv.sli_error_rate(window)]
+    for window in ("2h", "6h", "1d", "3d", "30d"):
+        assert rules[conv.sli_error_rate(window)].startswith(f"avg_over_time({conv.sli_error_rate('5m')}{{")
+        assert "claude_api" not in rules[conv.sli_total_rate(window)]
+    # traffic-weighted: the ratio divides averaged rates, and never by zero
+    assert rules[conv.sli_error_ratio("3d")] == (
+        'slo:sli_error:rate3d{slo="avail", service="svc"} / clamp_min(slo:sli_total:rate3d{slo="avail", service="svc"}, 1e-12)'
+    )
+
+
+def test_missing_error_series_reads_as_zero_not_as_no_data():
+    expr = sli_rules.raw_error_rate(slo(), "5m")
+    assert expr.endswith('or 0 * sum(rate(claude_api_requests_total{status_code!~"400|404"}[5m]))')
+
+
+def test_meta_rules_carry_exact_numbers():
+    rules = {r.record: r.expr for r in meta_rules.build(slo())}
+    assert rules[conv.OBJECTIVE] == "vector(0.995)"
+    assert rules[conv.ERROR_BUDGET] == "vector(0.005)"
+    assert rules[conv.PERIOD_DAYS] == "vector(30)"
+    assert rules[conv.BUDGET_REMAINING] == '1 - slo:sli_error:ratio_rate30d{slo="avail", service="svc"} / 0.005'
+
+
+def test_one_burn_alert_per_window_pair_with_tier_and_pair_labels():
+    alerts = [a for a in alert_rules.build(slo()) if a.alert == conv.burn_alert("svc", "avail")]
+    assert [(a.labels["severity"], a.labels["long_window"], a.labels["short_window"]) for a in alerts] == [
+        ("critical", "1h", "5m"), ("critical", "6h", "30m"), ("warning", "1d", "2h"), ("warning", "3d", "6h")
+    ]
+    page = alerts[0]
+    assert page.labels | {} == {
+        "team": "ai", "severity": "critical", "category": "availability", "slo": "avail", "service": "svc",
+        "long_window": "1h", "short_window": "5m",
+    }
+    assert page.expr.splitlines() == [
+        'slo:sli_error:ratio_rate1h{slo="avail", service="svc"} / 0.005 > 14.4',
+        "and",
+        'slo:sli_error:ratio_rate5m{slo="avail", service="svc"} / 0.005 > 14.4',
+        "and",
+        'slo:sli_error:rate1h{slo="avail", service="svc"} * 3600 >= 5',
+    ]
+    assert alerts[3].expr.endswith('sum_over_time(slo:sli_error:rate5m{slo="avail", service="svc"}[3d]) * 60 >= 5')
+    assert page.annotations["runbook_url"] == "runbooks/SvcAvailErrorBudgetBurn.md"
+
+
+def test_nodata_alert_watches_the_sli_source():
+    nodata = next(a for a in alert_rules.build(slo("ttft")) if a.alert == conv.nodata_alert("svc", "ttft"))
+    assert nodata.expr == "absent(claude_api_ttft_seconds_count)"
+    assert nodata.for_ == "5m"
+    assert nodata.labels["category"] == "traffic"
+
+
+def test_tiers_can_be_switched_off_and_the_guard_removed():
+    s = slo(alerting={"ticket": False, "min_events": 0})
+    alerts = [a for a in alert_rules.build(s) if "long_window" in a.labels]
+    assert {a.labels["severity"] for a in alerts} == {"critical"}
+    assert all(">=" not in a.expr for a in alerts)
+
+
+def test_a_pair_that_could_never_fire_is_dropped_with_a_warning():
+    svc = resolve(Spec.model_validate({
+        "version": 1, "service": "s",
+        "slos": [{"name": "p90", "objective": 90, "sli": {"latency": {"signal": "ttft", "threshold": "3s"}}}],
+    }))
+    assert [p.long for p in svc.slos[0].pairs] == ["6h", "1d", "3d"]
+    assert "could never fire" in svc.warnings[0]
+
+
+def test_user_text_is_escaped_for_go_templates_and_promql():
+    assert q.go_text("a {{ $labels.x }} b") == 'a {{ "{{" }} $labels.x }} b'
+    assert q.string('a"b\\c\nd') == '"a\\"b\\\\c\\nd"'
+    assert q.regex_literal("4.9|x") == "4\\.9\\|x"
+
+
+def test_metric_overrides_change_only_the_first_layer():
+    s = slo(metrics={"signals": {"requests": {"metric": "my_llm_calls_total"}}, "labels": {"status": "code"}, "selector": {"job": "x"}})
+    assert str(s.sli.total) == 'my_llm_calls_total{job="x", code!~"400|404"}'
+    derived = {r.record: r.expr for r in sli_rules.build(s)}[conv.sli_error_rate("6h")]
+    assert "my_llm_calls_total" not in derived
+
+
+def test_bucket_threshold_error_names_valid_buckets_and_the_fix():
+    with pytest.raises(ResolveError) as exc:
+        service(slos=[{"name": "t", "objective": 95, "sli": {"latency": {"signal": "duration", "threshold": "3s"}}}])
+    problem = exc.value.problems[0]
+    assert problem.path == ("slos", 0, "sli", "latency", "threshold")
+    assert "valid: 0.5, 1, 2, 5, 10, 15, 30, 60, 120" in problem.message
+    assert "metrics.signals.duration.buckets" in problem.message

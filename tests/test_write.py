@@ -1,0 +1,85 @@
+import os
+from pathlib import Path, PurePosixPath
+
+import pytest
+from typer.testing import CliRunner
+
+from generator import build
+from generator.cli import app
+from generator.errors import OutputError
+from generator.write import drift, write
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_stale_files_go_and_foreign_files_stay(tmp_path):
+    (tmp_path / "runbooks").mkdir()
+    (tmp_path / "runbooks" / "OldAlert.md").write_text("renamed SLO\n")
+    (tmp_path / "README.md").write_text("the team's own notes\n")
+    write(tmp_path, build(ROOT / "slo.yaml")[1])
+    assert not (tmp_path / "runbooks" / "OldAlert.md").exists()
+    assert (tmp_path / "README.md").read_text() == "the team's own notes\n"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".slogen-")]
+
+
+def test_a_failed_write_leaves_the_previous_bundle(tmp_path, monkeypatch):
+    _, rendered = build(ROOT / "slo.yaml")
+    write(tmp_path, rendered)
+    before = files(tmp_path)
+    calls = {"n": 0}
+    real = os.replace
+
+    def flaky(src, dst):
+        calls["n"] += 1
+        if calls["n"] == 3:  # fail half-way through the swap
+            raise OSError("disk full")
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", flaky)
+    changed = {k: v + b"# changed\n" for k, v in rendered.items()}
+    with pytest.raises(OutputError, match="previous bundle is unchanged"):
+        write(tmp_path, changed)
+    assert files(tmp_path) == before
+
+
+def test_refuses_paths_outside_its_folders(tmp_path):
+    with pytest.raises(OutputError):
+        write(tmp_path, {PurePosixPath("../escape.yaml"): b"x"})
+    with pytest.raises(OutputError):
+        write(tmp_path, {PurePosixPath("etc/passwd"): b"x"})
+    with pytest.raises(OutputError, match="nothing to write"):
+        write(tmp_path, {})
+
+
+def test_drift_lists_changed_missing_and_stale_files(tmp_path):
+    _, rendered = build(ROOT / "slo.yaml")
+    write(tmp_path, rendered)
+    assert drift(tmp_path, rendered) == []
+    rules = next(p for p in rendered if p.parts[0] == "prometheus" and p.parts[1] == "rules")
+    (tmp_path / rules).write_text((tmp_path / rules).read_text().replace("14.4", "15"))
+    (tmp_path / "runbooks" / "Stale.md").write_text("x")
+    runbook = next(p for p in rendered if p.parts[0] == "runbooks")
+    (tmp_path / runbook).unlink()
+    lines = drift(tmp_path, rendered)
+    assert any(line.startswith("-") and "> 15" in line for line in lines)
+    assert any(line.startswith("+") and "> 14.4" in line for line in lines)
+    assert f"stale (no longer generated): runbooks/Stale.md" in lines
+    assert f"missing: {runbook}" in lines
+
+
+def test_build_check_is_a_drift_gate(tmp_path):
+    out = tmp_path / "out"
+    runner = CliRunner()
+    assert runner.invoke(app, ["build", str(ROOT / "slo.yaml"), "--out", str(out)]).exit_code == 0
+    ok = runner.invoke(app, ["build", str(ROOT / "slo.yaml"), "--out", str(out), "--check"])
+    assert ok.exit_code == 0, ok.output
+    rules = next((out / "prometheus" / "rules").iterdir())
+    rules.write_text(rules.read_text().replace("severity: critical", "severity: page", 1))
+    stale = runner.invoke(app, ["build", str(ROOT / "slo.yaml"), "--out", str(out), "--check"])
+    assert stale.exit_code == 1
+    assert "severity: page" in stale.output and "is stale" in stale.output
+    assert "severity: page" in rules.read_text()  # --check writes nothing
