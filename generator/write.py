@@ -56,9 +56,12 @@ def write(out: Path, rendered: dict[PurePosixPath, bytes]) -> None:
     for path in rendered:
         if path.is_absolute() or ".." in path.parts or path.parts[0] not in conv.OWNED_DIRS:
             raise OutputError(f"refusing to write outside slogen's folders: {path}")
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".slogen-new-", dir=out))
-    backup = Path(tempfile.mkdtemp(prefix=".slogen-old-", dir=out))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".slogen-new-", dir=out))
+        backup = Path(tempfile.mkdtemp(prefix=".slogen-old-", dir=out))
+    except OSError as exc:
+        raise OutputError(f"cannot write the bundle to {out}: {exc.strerror or exc}; pass another --out") from None
     moved: list[str] = []
     try:
         for path, data in rendered.items():

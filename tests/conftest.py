@@ -8,16 +8,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-MINIMAL = """\
-version: 1
-service: svc
-slos:
-  - name: availability
-    objective: 99.5
-    sli: {availability: {}}
-"""
-
-
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="Rewrite tests/golden/*/expected from the specs.")
 

@@ -81,3 +81,12 @@ def test_drift_is_a_bug(bundle):
     shutil.rmtree(out / "runbooks")
     report = lint.run(Context(out=out, rendered=rendered), (Drift(),))
     assert report.failed and "run `make build`" in report.problems[0].message
+
+
+def test_missing_promtool_is_a_bug_not_a_pass(bundle):
+    from generator.lint.promtool import CheckRules, TestRules
+
+    out, _ = bundle
+    report = lint.run(Context(out=out, tools={"promtool": None}), (CheckRules(), TestRules()))
+    assert report.failed
+    assert all("make test" in p.message for p in report.problems)

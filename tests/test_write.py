@@ -83,3 +83,18 @@ def test_build_check_is_a_drift_gate(tmp_path):
     assert stale.exit_code == 1
     assert "severity: page" in stale.output and "is stale" in stale.output
     assert "severity: page" in rules.read_text()  # --check writes nothing
+
+
+def test_an_unusable_out_folder_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "out"
+    blocker.write_text("a file where the folder should be")
+    result = CliRunner().invoke(app, ["build", str(ROOT / "slo.yaml"), "--out", str(blocker)])
+    assert result.exit_code == 1
+    assert "cannot write the bundle" in result.output and "Traceback" not in result.output
+
+
+def test_lint_on_a_missing_bundle_reports_and_fails(tmp_path):
+    result = CliRunner().invoke(app, ["lint", str(ROOT / "slo.yaml"), "--out", str(tmp_path / "none")])
+    assert result.exit_code == 1
+    assert "build/drift" in result.output and "bug" in result.output
+    assert "checks," in result.output.splitlines()[-1]

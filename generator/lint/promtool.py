@@ -3,48 +3,49 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 from generator.lint.base import Check, Context, Problem, Severity
 
-TIMEOUT = 600
+TIMEOUT = 900
+MISSING = "promtool not found; `make test` installs it (Debian package prometheus)"
 
 
-def _run(ctx: Context, args: list[str]) -> subprocess.CompletedProcess[str] | None:
-    promtool = ctx.tools.get("promtool")
-    if not promtool:
-        return None
-    return subprocess.run([promtool, *args], capture_output=True, text=True, timeout=TIMEOUT, check=False)
+class _Promtool(Check):
+    """Run promtool once per call that `calls` lists; any non-zero exit is a problem at that place."""
 
-
-class CheckRules(Check):
-    name = "promtool/check-rules"
     severity = Severity.BUG
+    pattern: str
+
+    def calls(self, files: list[Path]) -> list[tuple[Path, list[str]]]:
+        raise NotImplementedError
 
     def run(self, ctx: Context) -> list[Problem]:
-        files = ctx.files("prometheus/rules/*.yaml")
+        files = ctx.files(self.pattern)
         if not files:
-            return [self.problem(ctx.out, "no rule files in prometheus/rules/")]
-        result = _run(ctx, ["check", "rules", "--lint=all", "--lint-fatal", *map(str, files)])
-        if result is None:
-            return [self.problem("promtool", "promtool not found; `make test` installs it (Debian package prometheus)")]
-        if result.returncode != 0:
-            return [self.problem(files[0].parent, (result.stdout + result.stderr).strip())]
-        return []
-
-
-class TestRules(Check):
-    name = "promtool/test-rules"
-    severity = Severity.BUG
-
-    def run(self, ctx: Context) -> list[Problem]:
-        files = ctx.files("prometheus/tests/*.yaml")
-        if not files:
-            return [self.problem(ctx.out, "no promtool tests in prometheus/tests/")]
+            return [self.problem(ctx.out, f"no files match {self.pattern}")]
+        promtool = ctx.tools.get("promtool")
+        if not promtool:
+            return [self.problem("promtool", MISSING)]
         problems = []
-        for path in files:
-            result = _run(ctx, ["test", "rules", str(path)])
-            if result is None:
-                return [self.problem("promtool", "promtool not found; `make test` installs it (Debian package prometheus)")]
+        for where, args in self.calls(files):
+            result = subprocess.run([promtool, *args], capture_output=True, text=True, timeout=TIMEOUT, check=False)
             if result.returncode != 0:
-                problems.append(self.problem(path, (result.stdout + result.stderr).strip()))
+                problems.append(self.problem(where, (result.stdout + result.stderr).strip()))
         return problems
+
+
+class CheckRules(_Promtool):
+    name = "promtool/check-rules"
+    pattern = "prometheus/rules/*.yaml"
+
+    def calls(self, files: list[Path]) -> list[tuple[Path, list[str]]]:
+        return [(files[0].parent, ["check", "rules", "--lint=all", "--lint-fatal", *map(str, files)])]
+
+
+class TestRules(_Promtool):
+    name = "promtool/test-rules"
+    pattern = "prometheus/tests/*.yaml"
+
+    def calls(self, files: list[Path]) -> list[tuple[Path, list[str]]]:
+        return [(path, ["test", "rules", str(path)]) for path in files]
