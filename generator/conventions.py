@@ -101,5 +101,37 @@ def runbook_url(base: str, alert: str) -> str:
     return f"{base.rstrip('/')}/{path}" if base else path
 
 
+def alertmanager_file() -> Path:
+    return Path("alertmanager/alertmanager.yml")
+
+
+def alertmanager_fragment_file() -> Path:
+    return Path("alertmanager/fragment.yml")
+
+
+def alertmanager_template_file() -> Path:
+    return Path("alertmanager/templates/slogen.tmpl")
+
+
+def alertmanager_crd_file() -> Path:
+    return Path("alertmanager/alertmanagerconfig.yaml")
+
+
+def kubernetes_secret(service: str) -> str:
+    """The Secret whose keys are the file names of the spec's *_file references."""
+    return f"alertmanager-{service.lower().replace('_', '-').replace('.', '-')}"
+
+
+def routing_tests_file() -> Path:
+    return Path("alertmanager/routing-tests.yaml")
+
+
+# Alertmanager names: the receiver that drops alerts no route matches, and the template names.
+NULL_RECEIVER = f"{TOOL}-null"
+TEMPLATE_TITLE = "slogen.title"
+TEMPLATE_TEXT = "slogen.text"
+TEMPLATE_HTML = "slogen.html"
+DEFAULT_GROUP_BY = ("alertname", LABEL_SERVICE, LABEL_SLO)
+
 # Files in out/ that slogen owns; anything else there is left alone.
 OWNED_DIRS = ("prometheus", "alertmanager", "grafana", "runbooks")

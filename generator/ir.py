@@ -86,7 +86,21 @@ class Runbook:
     context: dict[str, object]
 
 
-Document = RuleFile | RuleTestFile | Runbook
+@dataclass(frozen=True)
+class YamlDoc:
+    """A YAML document built as plain data (Alertmanager configuration, routing tests)."""
+
+    data: dict
+
+
+@dataclass(frozen=True)
+class StaticFile:
+    """A file copied verbatim from templates/ (Go-template text that must never pass through Jinja)."""
+
+    source: str
+
+
+Document = RuleFile | RuleTestFile | Runbook | YamlDoc | StaticFile
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import yaml
 
 from generator import conventions as conv
 from generator.promql import go_text
-from generator.ir import AlertCheck, AlertingRule, Bundle, Document, ExprCheck, RecordingRule, RuleFile, RuleTestFile, Runbook, TestCase
+from generator.ir import AlertCheck, AlertingRule, Bundle, Document, ExprCheck, RecordingRule, RuleFile, RuleTestFile, Runbook, StaticFile, TestCase, YamlDoc
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -117,6 +117,10 @@ def render_document(doc: Document) -> bytes:
         return _yaml(_test_file(doc))
     if isinstance(doc, Runbook):
         return _runbook(doc)
+    if isinstance(doc, YamlDoc):
+        return _yaml(doc.data)
+    if isinstance(doc, StaticFile):
+        return (TEMPLATES / doc.source).read_bytes()
     raise TypeError(f"no renderer for {type(doc).__name__}")
 
 

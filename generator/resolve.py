@@ -11,7 +11,7 @@ from generator.durations import format_number, parse_seconds
 from generator.profiles import PROFILES, Profile, with_overrides
 from generator.promql import Matcher, Selector, alternation, le_pattern
 from generator.spec.load import Problem
-from generator.spec.models import SLO, Spec
+from generator.spec.models import SLO, Notifications, Spec
 
 DEFAULT_MIN_EVENTS = 5
 DEFAULT_NODATA_FOR = "5m"
@@ -99,6 +99,8 @@ class ResolvedService:
     profile: Profile
     slos: tuple[ResolvedSLO, ...]
     warnings: tuple[str, ...]
+    notifications: Notifications
+    namespace: str | None
 
 
 def resolve(spec: Spec) -> ResolvedService:
@@ -121,6 +123,7 @@ def resolve(spec: Spec) -> ResolvedService:
             slos.append(_resolve_slo(spec, slo, profile, warnings))
         except ResolveError as exc:
             problems += [Problem(("slos", i, *p.path), p.message) for p in exc.problems]
+    problems += _check_notifications(spec.notifications)
     if problems:
         raise ResolveError(problems)
     return ResolvedService(
@@ -130,7 +133,32 @@ def resolve(spec: Spec) -> ResolvedService:
         profile=profile,
         slos=tuple(sorted(slos, key=lambda s: s.name)),
         warnings=tuple(warnings),
+        notifications=spec.notifications,
+        namespace=spec.kubernetes.namespace,
     )
+
+
+def _check_notifications(n: Notifications) -> list[Problem]:
+    """Every name a route uses must be defined; email needs a mail relay."""
+    at = ("notifications",)
+    problems = []
+    known = sorted(n.receivers)
+    hint = f"defined receivers: {', '.join(known)}" if known else "define it under notifications.receivers"
+    for i, route in enumerate(n.routes):
+        for j, name in enumerate(route.receivers):
+            if name not in n.receivers:
+                problems.append(Problem((*at, "routes", i, "receivers", j), f"receiver {name!r} is not defined; {hint}"))
+        for key in ("active_time_intervals", "mute_time_intervals"):
+            for j, name in enumerate(getattr(route, key)):
+                if name not in n.time_intervals:
+                    problems.append(Problem((*at, "routes", i, key, j), f"time interval {name!r} is not defined under notifications.time_intervals"))
+    if n.default_receiver is not None and n.default_receiver not in n.receivers:
+        problems.append(Problem((*at, "default_receiver"), f"receiver {n.default_receiver!r} is not defined; {hint}"))
+    if n.smtp is None:
+        for name, receiver in n.receivers.items():
+            if receiver.email is not None:
+                problems.append(Problem((*at, "receivers", name, "email"), "email needs a mail relay: add notifications.smtp with smarthost and from"))
+    return problems
 
 
 def _resolve_slo(spec: Spec, slo: SLO, profile: Profile, warnings: list[str]) -> ResolvedSLO:
@@ -167,7 +195,7 @@ def _resolve_slo(spec: Spec, slo: SLO, profile: Profile, warnings: list[str]) ->
         period_seconds=period_seconds,
         pairs=tuple(pairs),
         sli=sli,
-        labels={**spec.labels, **slo.labels},
+        labels={**spec.labels, **slo.labels, **({"namespace": spec.kubernetes.namespace} if spec.kubernetes.namespace else {})},
         min_events=_pick(slo.alerting.min_events, spec.alerting.min_events, DEFAULT_MIN_EVENTS),
         nodata_for=_pick(slo.alerting.nodata_for, spec.alerting.nodata_for, DEFAULT_NODATA_FOR),
         runbook_base=spec.links.runbooks,

@@ -48,7 +48,10 @@ CASES = {
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_bad_spec_is_refused_clearly_and_out_is_untouched(case, tmp_path):
-    text, fragments = CASES[case]
+    assert_refused(*CASES[case], tmp_path)
+
+
+def assert_refused(text, fragments, tmp_path):
     spec = tmp_path / "slo.yaml"
     spec.write_text(text, encoding="utf-8")
     out = tmp_path / "out"
@@ -75,3 +78,27 @@ def test_a_binary_file_is_a_user_error(tmp_path):
     result = CliRunner().invoke(app, ["build", str(spec), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
+
+
+NOTIFY = GOOD + """\
+notifications:
+  receivers:
+    chat: {slack: {channel: "#a", api_url_file: /s}}
+  routes:
+    - {match: {severity: critical}, receivers: [chat]}
+"""
+
+NOTIFICATION_CASES = {
+    "undefined receiver": (NOTIFY.replace("receivers: [chat]", "receivers: [chat, pager]"), ["notifications.routes[0].receivers[1]", "'pager' is not defined", "defined receivers: chat"]),
+    "duplicated receiver name": (NOTIFY.replace("  routes:", "    chat: {pagerduty: {routing_key_file: /p}}\n  routes:"), ["key written twice"]),
+    "literal slack URL": (NOTIFY.replace("api_url_file: /s", "api_url: https://hooks.slack.com/services/X"), ["slack.api_url would put a secret", "api_url_file"]),
+    "literal routing key": (NOTIFY.replace("{slack: {channel: \"#a\", api_url_file: /s}}", "{pagerduty: {routing_key: abc}}"), ["pagerduty.routing_key", "routing_key_file"]),
+    "credentials in a webhook URL": (NOTIFY.replace("{slack: {channel: \"#a\", api_url_file: /s}}", "{webhook: {url: \"https://u:p@x/h\"}}"), ["carries credentials"]),
+    "email without a relay": (NOTIFY.replace("{slack: {channel: \"#a\", api_url_file: /s}}", "{email: {to: [a@example.com]}}"), ["needs a mail relay"]),
+    "undefined time interval": (NOTIFY.replace("receivers: [chat]}", "receivers: [chat], mute_time_intervals: [nights]}"), ["time interval 'nights' is not defined"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NOTIFICATION_CASES))
+def test_bad_notifications_are_refused(case, tmp_path):
+    assert_refused(*NOTIFICATION_CASES[case], tmp_path)

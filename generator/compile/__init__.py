@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 from generator import conventions as conv
-from generator.compile import alert_rules, meta_rules, rule_tests, runbooks, sli_rules
-from generator.ir import Bundle, Document, RuleFile, RuleGroup
+from generator.compile import alert_rules, alertmanager, alertmanager_crd, meta_rules, rule_tests, runbooks, sli_rules
+from generator.ir import Bundle, Document, RuleFile, RuleGroup, StaticFile, YamlDoc
 from generator.resolve import ResolvedService
 
 
@@ -21,4 +21,15 @@ def compile_bundle(service: ResolvedService) -> Bundle:
             files[PurePosixPath(conv.runbook_file(runbook.alert).as_posix())] = runbook
     files[PurePosixPath(conv.rules_file(service.name).as_posix())] = RuleFile(tuple(groups))
     files[PurePosixPath(conv.rules_test_file(service.name).as_posix())] = rule_tests.build(service, alerts)
+    emitted = [
+        (rule, alert_rules.result_labels(slo, rule)) for slo in service.slos for rule in alerts[slo.name]
+    ]
+    for path, doc in (
+        (conv.alertmanager_file(), YamlDoc(alertmanager.build_config(service))),
+        (conv.alertmanager_fragment_file(), YamlDoc(alertmanager.build_fragment(service))),
+        (conv.alertmanager_crd_file(), YamlDoc(alertmanager_crd.build(service))),
+        (conv.routing_tests_file(), YamlDoc(alertmanager.build_routing_tests(service, emitted))),
+        (conv.alertmanager_template_file(), StaticFile("alertmanager/slogen.tmpl")),
+    ):
+        files[PurePosixPath(path.as_posix())] = doc
     return Bundle(files=dict(sorted(files.items())), warnings=service.warnings)

@@ -65,6 +65,13 @@ def _burn(slo: ResolvedSLO, pair: BurnPair) -> AlertingRule:
     )
 
 
+def result_labels(slo: ResolvedSLO, rule: AlertingRule) -> dict[str, str]:
+    """Labels the expression itself puts on the alert: absent() keeps the selector's equality matchers."""
+    if rule.alert != slo.nodata_alert:
+        return {}
+    return {m.label: m.value for m in slo.sli.total.matchers if m.op == "="}
+
+
 def nodata_expr(slo: ResolvedSLO) -> str:
     return f"absent({slo.sli.total})"
 

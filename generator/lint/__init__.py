@@ -6,13 +6,16 @@ import shutil
 from dataclasses import dataclass
 
 from generator.lint.alerts import Runbook, Tested
+from generator.lint.amtool import CheckConfig, Routes, Templates
 from generator.lint.base import Check, Context, Problem, Severity
 from generator.lint.drift import Drift
 from generator.lint.promql_parse import PromqlParse
 from generator.lint.promtool import CheckRules, TestRules
 from generator.lint.rate_window import RateWindow
 
-CHECKS: tuple[Check, ...] = (Drift(), PromqlParse(), RateWindow(), Runbook(), Tested(), CheckRules(), TestRules())
+CHECKS: tuple[Check, ...] = (
+    Drift(), PromqlParse(), RateWindow(), Runbook(), Tested(), CheckConfig(), Routes(), Templates(), CheckRules(), TestRules()
+)
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,8 @@ class Report:
 
 
 def run(ctx: Context, checks: tuple[Check, ...] = CHECKS) -> Report:
-    ctx.tools.setdefault("promtool", shutil.which("promtool"))
+    for tool in ("promtool", "amtool"):
+        ctx.tools.setdefault(tool, shutil.which(tool))
     problems = [p for check in checks for p in check.run(ctx)]
     problems.sort(key=lambda p: (-p.severity, p.check, p.where))
     return Report(tuple(problems), tuple(c.name for c in checks))
