@@ -24,9 +24,18 @@ def spec_file(tmp_path: Path):
     return write
 
 
+def _tool(name: str, package: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        pytest.skip(f"{name} is not installed: run `make test`, which installs the Debian package {package}")
+    return path
+
+
 @pytest.fixture(scope="session")
 def promtool() -> str:
-    path = shutil.which("promtool")
-    if path is None:
-        pytest.skip("promtool is not installed: run `make test`, which installs the Debian package prometheus")
-    return path
+    return _tool("promtool", "prometheus")
+
+
+@pytest.fixture(scope="session")
+def amtool() -> str:
+    return _tool("amtool", "prometheus-alertmanager")

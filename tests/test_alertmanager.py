@@ -1,7 +1,6 @@
 """Alertmanager output: routing proven with the real amtool, templates rendered, secrets kept out."""
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -15,14 +14,6 @@ from generator.lint.base import Context
 from generator.write import write
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="session")
-def amtool() -> str:
-    path = shutil.which("amtool")
-    if path is None:
-        pytest.skip("amtool is not installed: run `make test`, which installs the Debian package prometheus-alertmanager")
-    return path
 
 
 @pytest.fixture
