@@ -34,6 +34,7 @@ SEVERITY_TICKET = "warning"
 CATEGORY_AVAILABILITY = "availability"
 CATEGORY_LATENCY = "latency"
 CATEGORY_TRAFFIC = "traffic"
+CATEGORY_RATELIMIT = "ratelimit"
 
 # Recording rules, in Prometheus' level:metric:operation form.
 RATE_BASE_WINDOW = "5m"
@@ -53,6 +54,11 @@ def sli_error_ratio(window: str) -> str:
     """Bad events over valid events in the window (Sloth's name, so its readers still work)."""
     return f"slo:sli_error:ratio_rate{window}"
 
+
+RATELIMIT_UTILISATION = "llm:ratelimit_utilisation:ratio"
+THROTTLED_RATE = "llm:requests_throttled:rate5m"
+LABEL_MODEL = "model"
+LABEL_DIMENSION = "dimension"
 
 OBJECTIVE = "slo:objective:ratio"
 ERROR_BUDGET = "slo:error_budget:ratio"
@@ -80,6 +86,22 @@ def nodata_alert(service: str, slo: str) -> str:
 
 def rule_group(service: str, slo: str) -> str:
     return f"{TOOL}-slo-{service}-{slo}"
+
+
+def ratelimit_group(service: str) -> str:
+    return f"{TOOL}-ratelimit-{service}"
+
+
+def headroom_alert(service: str) -> str:
+    return camel(service, "RateLimitHeadroomLow")
+
+
+def throttled_alert(service: str) -> str:
+    return camel(service, "RateLimited")
+
+
+def stale_gauge_alert(service: str) -> str:
+    return camel(service, "RateLimitGaugeStale")
 
 
 # The bundle's layout, relative to out/.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from generator.burnmodel import outage_detection_minutes
 from generator.durations import format_number, parse_seconds
-from generator.resolve import ResolvedService, ResolvedSLO
+from generator.resolve import ResolvedRateLimits, ResolvedService, ResolvedSLO
 
 
 def _minutes(value: float) -> str:
@@ -53,9 +53,25 @@ def explain_slo(slo: ResolvedSLO) -> list[str]:
     return lines
 
 
+def _pct(share: object) -> str:
+    return format_number(float(share * 100))  # type: ignore[operator]
+
+
+def explain_rate_limits(rl: ResolvedRateLimits) -> list[str]:
+    pct = _pct
+    return [
+        "Rate limits (category ratelimit), per model and dimension, from the anthropic-ratelimit-* gauges:",
+        f"  warning when more than {pct(rl.warning)}% of a limit is used for 5m; critical above {pct(rl.critical)}% for 2m",
+        f"  warning when 429s exceed {format_number(rl.throttled_per_second)}/s for one model for {rl.throttled_for}",
+        f"  warning when the remaining-gauge has not moved for {rl.stale_after} while requests flow",
+    ]
+
+
 def explain(service: ResolvedService) -> str:
     lines = [f"service {service.name}: {len(service.slos)} SLO(s)", ""]
     for slo in service.slos:
         lines += explain_slo(slo) + [""]
+    if service.rate_limits is not None:
+        lines += explain_rate_limits(service.rate_limits) + [""]
     lines += [f"warning: {w}" for w in service.warnings]
     return "\n".join(lines).rstrip() + "\n"

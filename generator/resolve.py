@@ -92,6 +92,25 @@ class ResolvedSLO:
 
 
 @dataclass(frozen=True)
+class ResolvedRateLimits:
+    """Rate-limit headroom of one service: the header gauges and the 429 counter, with thresholds."""
+
+    service: str
+    remaining: Selector
+    limit: Selector
+    requests: Selector
+    throttled: Selector
+    by: dict[str, str]  # canonical label -> the exporter's label name
+    warning: Fraction
+    critical: Fraction
+    throttled_per_second: float
+    throttled_for: str
+    stale_after: str
+    labels: dict[str, str]
+    runbook_base: str
+
+
+@dataclass(frozen=True)
 class ResolvedService:
     name: str
     description: str
@@ -101,6 +120,7 @@ class ResolvedService:
     warnings: tuple[str, ...]
     notifications: Notifications
     namespace: str | None
+    rate_limits: ResolvedRateLimits | None
 
 
 def resolve(spec: Spec) -> ResolvedService:
@@ -135,6 +155,31 @@ def resolve(spec: Spec) -> ResolvedService:
         warnings=tuple(warnings),
         notifications=spec.notifications,
         namespace=spec.kubernetes.namespace,
+        rate_limits=_rate_limits(spec, profile) if spec.budgets.rate_limits.enabled else None,
+    )
+
+
+def _service_labels(spec: Spec) -> dict[str, str]:
+    return {**spec.labels, **({"namespace": spec.kubernetes.namespace} if spec.kubernetes.namespace else {})}
+
+
+def _rate_limits(spec: Spec, profile: Profile) -> ResolvedRateLimits:
+    rl = spec.budgets.rate_limits
+    requests = _base(spec, profile.signals["requests"].metric)
+    return ResolvedRateLimits(
+        service=spec.service,
+        remaining=_base(spec, profile.signals["ratelimit_remaining"].metric),
+        limit=_base(spec, profile.signals["ratelimit_limit"].metric),
+        requests=requests,
+        throttled=requests.plus(Matcher(profile.labels["status"], "=", "429")),
+        by={conv.LABEL_MODEL: profile.labels["model"], conv.LABEL_DIMENSION: profile.labels["dimension"]},
+        warning=Fraction(repr(rl.warning)) / 100,
+        critical=Fraction(repr(rl.critical)) / 100,
+        throttled_per_second=rl.throttled_per_second,
+        throttled_for=rl.throttled_for,
+        stale_after=rl.stale_after,
+        labels=_service_labels(spec),
+        runbook_base=spec.links.runbooks,
     )
 
 
@@ -195,7 +240,7 @@ def _resolve_slo(spec: Spec, slo: SLO, profile: Profile, warnings: list[str]) ->
         period_seconds=period_seconds,
         pairs=tuple(pairs),
         sli=sli,
-        labels={**spec.labels, **slo.labels, **({"namespace": spec.kubernetes.namespace} if spec.kubernetes.namespace else {})},
+        labels={**_service_labels(spec), **slo.labels},
         min_events=_pick(slo.alerting.min_events, spec.alerting.min_events, DEFAULT_MIN_EVENTS),
         nodata_for=_pick(slo.alerting.nodata_for, spec.alerting.nodata_for, DEFAULT_NODATA_FOR),
         runbook_base=spec.links.runbooks,

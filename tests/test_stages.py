@@ -134,3 +134,26 @@ def test_bucket_threshold_error_names_valid_buckets_and_the_fix():
     assert problem.path == ("slos", 0, "sli", "latency", "threshold")
     assert "valid: 0.5, 1, 2, 5, 10, 15, 30, 60, 120" in problem.message
     assert "metrics.signals.duration.buckets" in problem.message
+
+
+def test_rate_limit_rules_read_the_tightest_replica_and_canonical_labels():
+    from generator.compile import ratelimit_rules
+
+    rl = service().rate_limits
+    assert ratelimit_rules.utilisation_expr(rl) == (
+        "1 - min by (model, dimension) (claude_api_ratelimit_remaining) / max by (model, dimension) (claude_api_ratelimit_limit > 0)"
+    )
+    other = service(metrics={"labels": {"model": "llm_model"}}).rate_limits
+    assert ratelimit_rules.utilisation_expr(other).startswith('label_replace(1 - min by (llm_model, dimension)')
+    assert ', "model", "$1", "llm_model", "(.*)")' in ratelimit_rules.utilisation_expr(other)
+    group = ratelimit_rules.build(rl)
+    alerts = [r for r in group.rules if hasattr(r, "alert")]
+    assert [(a.alert, a.labels["severity"], a.for_) for a in alerts] == [
+        ("SvcRateLimitHeadroomLow", "warning", "5m"),
+        ("SvcRateLimitHeadroomLow", "critical", "2m"),
+        ("SvcRateLimited", "warning", "5m"),
+        ("SvcRateLimitGaugeStale", "warning", None),
+    ]
+    assert alerts[0].expr == 'llm:ratelimit_utilisation:ratio{service="svc"} > 0.8'
+    assert all(a.labels["category"] == "ratelimit" for a in alerts)
+    assert service(budgets={"rate_limits": {"enabled": False}}).rate_limits is None

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import PurePosixPath
 
 from generator import conventions as conv
-from generator.compile import alert_rules, alertmanager, alertmanager_crd, meta_rules, rule_tests, runbooks, sli_rules
-from generator.ir import Bundle, Document, RuleFile, RuleGroup, StaticFile, YamlDoc
+from generator.compile import (
+    alert_rules,
+    alertmanager,
+    alertmanager_crd,
+    meta_rules,
+    ratelimit_rules,
+    ratelimit_tests,
+    rule_tests,
+    runbooks,
+    sli_rules,
+)
+from generator.ir import AlertingRule, Bundle, Document, RuleFile, RuleGroup, StaticFile, YamlDoc
 from generator.resolve import ResolvedService
 
 
@@ -19,11 +30,18 @@ def compile_bundle(service: ResolvedService) -> Bundle:
         groups.append(RuleGroup(conv.rule_group(service.name, slo.name), tuple(rules), interval=slo.evaluation_interval))
         for runbook in runbooks.build(slo, service.profile):
             files[PurePosixPath(conv.runbook_file(runbook.alert).as_posix())] = runbook
+    emitted = [(rule, alert_rules.result_labels(slo, rule)) for slo in service.slos for rule in alerts[slo.name]]
+    tests = rule_tests.build(service, alerts)
+    if service.rate_limits is not None:
+        group = ratelimit_rules.build(service.rate_limits)
+        groups.append(group)
+        sample = {conv.LABEL_MODEL: ratelimit_tests.MODEL, conv.LABEL_DIMENSION: ratelimit_tests.DIMENSION}
+        emitted += [(r, sample) for r in group.rules if isinstance(r, AlertingRule)]
+        tests = replace(tests, tests=tests.tests + tuple(ratelimit_tests.build(service.rate_limits)))
+        for runbook in runbooks.build_ratelimit(service.rate_limits):
+            files[PurePosixPath(conv.runbook_file(runbook.alert).as_posix())] = runbook
     files[PurePosixPath(conv.rules_file(service.name).as_posix())] = RuleFile(tuple(groups))
-    files[PurePosixPath(conv.rules_test_file(service.name).as_posix())] = rule_tests.build(service, alerts)
-    emitted = [
-        (rule, alert_rules.result_labels(slo, rule)) for slo in service.slos for rule in alerts[slo.name]
-    ]
+    files[PurePosixPath(conv.rules_test_file(service.name).as_posix())] = tests
     for path, doc in (
         (conv.alertmanager_file(), YamlDoc(alertmanager.build_config(service))),
         (conv.alertmanager_fragment_file(), YamlDoc(alertmanager.build_fragment(service))),

@@ -8,7 +8,8 @@ from generator.compile.sli_rules import recording_selector
 from generator.durations import format_number
 from generator.ir import Runbook
 from generator.profiles import Profile
-from generator.resolve import HistogramSLI, ResolvedSLO
+from generator.compile import ratelimit_rules
+from generator.resolve import HistogramSLI, ResolvedRateLimits, ResolvedSLO
 
 
 def _by(label: str, selector: object, window: str = "5m") -> str:
@@ -71,4 +72,21 @@ def build(slo: ResolvedSLO, profile: Profile) -> list[Runbook]:
             "runbook-nodata.md.j2",
             {**common, "alert": slo.nodata_alert, "expr": nodata_expr(slo), "hold": slo.nodata_for, "metric": slo.sli.total.metric},
         ),
+    ]
+
+
+def build_ratelimit(rl: ResolvedRateLimits) -> list[Runbook]:
+    common = {
+        "service": rl.service,
+        "warning": format_number(float(rl.warning * 100)),
+        "critical": format_number(float(rl.critical * 100)),
+        "throttled_per_second": format_number(rl.throttled_per_second),
+        "throttled_for": rl.throttled_for,
+        "stale_after": rl.stale_after,
+        "utilisation": ratelimit_rules.utilisation_expr(rl),
+        "throttled": ratelimit_rules.throttled_expr(rl),
+    }
+    kinds = (("headroom", conv.headroom_alert), ("throttled", conv.throttled_alert), ("stale", conv.stale_gauge_alert))
+    return [
+        Runbook(name(rl.service), "runbook-ratelimit.md.j2", {**common, "alert": name(rl.service), "kind": kind}) for kind, name in kinds
     ]

@@ -40,8 +40,8 @@ class Tested(Check):
                     if check.get("exp_alerts"):
                         fired.add(check["alertname"])
                 for check in test.get("promql_expr_test", []):
-                    for sample in check.get("exp_samples", []):
-                        fired.update(re.findall(r'alertname="([^"]+)"', sample.get("labels", "")))
+                    if check.get("exp_samples") and "ALERTS" in check["expr"]:
+                        fired.update(re.findall(r'alertname="([^"]+)"', check["expr"]))
         return [
             self.problem(f"{path}: {rule['alert']}", "no promtool test expects this alert to fire")
             for path, rule in ctx.rules()

@@ -86,8 +86,20 @@ class CostBudget(Strict):
 
 
 class RateLimitBudget(Strict):
-    warning: Percent = Field(80, description="Utilisation of a provider rate limit that raises a warning.")
-    critical: Percent = Field(90, description="Utilisation of a provider rate limit that pages.")
+    """Headroom under the provider's rate limits, read from the `anthropic-ratelimit-*` header gauges."""
+
+    enabled: bool = Field(True, description="Emit the rate-limit rules and alerts.")
+    warning: Percent = Field(80, description="Utilisation (1 - remaining/limit) of any model and dimension that raises a warning.")
+    critical: Percent = Field(90, description="Utilisation that pages.")
+    throttled_per_second: float = Field(0.1, gt=0, description="429 responses per second, per model, that raise a warning.")
+    throttled_for: Duration = Field("5m", description="How long the 429 rate must stay above that before alerting.")
+    stale_after: Duration = Field("15m", description="Alert when the remaining-gauge has not changed this long while requests flow.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RateLimitBudget:
+        if not 0 < self.warning < self.critical <= 100:
+            raise ValueError(f"need 0 < warning < critical <= 100 (got warning {self.warning:g}, critical {self.critical:g})")
+        return self
 
 
 class Budgets(Strict):

@@ -1,0 +1,86 @@
+"""promtool tests for the rate-limit alerts: headroom at 85% and 95%, a 429 storm, frozen gauges."""
+
+from __future__ import annotations
+
+from generator import conventions as conv
+from generator import promql as q
+from generator.ir import ExprCheck, Series, TestCase
+from generator.resolve import ResolvedRateLimits
+
+MODEL, DIMENSION, LIMIT = "claude-sonnet-4-6", "requests", 1000
+MINUTES = 30
+
+
+def _series(metric: q.Selector, labels: dict[str, str]) -> str:
+    own = {m.label: m.value for m in metric.matchers if m.op == "="}
+    merged = {**own, **labels}
+    return str(q.Selector(metric.metric, tuple(q.Matcher(k, "=", v) for k, v in sorted(merged.items()))))
+
+
+def _gauges(rl: ResolvedRateLimits, used: float, moving: bool = True) -> list[Series]:
+    dims = {rl.by[conv.LABEL_MODEL]: MODEL, rl.by[conv.LABEL_DIMENSION]: DIMENSION}
+    remaining = round(LIMIT * (1 - used))
+    values = " ".join(str(remaining - (i % 2 if moving else 0)) for i in range(MINUTES + 1))
+    return [
+        Series(_series(rl.limit, dims), f"{LIMIT}x{MINUTES}"),
+        Series(_series(rl.remaining, dims), values),
+    ]
+
+
+def _requests(rl: ResolvedRateLimits, throttled_per_minute: int = 0) -> list[Series]:
+    status = next(m.label for m in rl.throttled.matchers if m.value == "429" and m.op == "=")
+    base = {rl.by[conv.LABEL_MODEL]: MODEL}
+    out = [Series(_series(rl.requests, {**base, status: "200"}), f"0+300x{MINUTES}")]
+    if throttled_per_minute:
+        out.append(Series(_series(rl.requests, {**base, status: "429"}), f"0+{throttled_per_minute}x{MINUTES}"))
+    return out
+
+
+def _firing(alert: str, at: int, by: tuple[str, ...], severity: str | None = None, count: int = 1) -> ExprCheck:
+    match = [q.Matcher("alertname", "=", alert), q.Matcher("alertstate", "=", "firing")]
+    if severity:
+        match.append(q.Matcher(conv.LABEL_SEVERITY, "=", severity))
+    expr = f"count by ({', '.join(by)}) ({q.Selector('ALERTS', tuple(match))})"
+    values = {conv.LABEL_MODEL: MODEL, conv.LABEL_DIMENSION: DIMENSION}
+    labels = str(q.Selector("", tuple(q.Matcher(k, "=", values[k]) for k in by)))
+    return ExprCheck(expr, f"{at}m", ((labels, float(count)),) if count else ())
+
+
+def build(rl: ResolvedRateLimits) -> list[TestCase]:
+    headroom, throttled, stale = conv.headroom_alert(rl.service), conv.throttled_alert(rl.service), conv.stale_gauge_alert(rl.service)
+    dims = (conv.LABEL_MODEL, conv.LABEL_DIMENSION)
+    warn_at = float(rl.warning + (rl.critical - rl.warning) / 2)
+    page_at = float(rl.critical + (1 - rl.critical) / 2)
+    return [
+        TestCase(
+            f"rate limits: {round(warn_at * 100)}% used warns and does not page",
+            tuple(_gauges(rl, warn_at) + _requests(rl)),
+            exprs=(
+                _firing(headroom, 3, dims, conv.SEVERITY_TICKET, 0),
+                _firing(headroom, 10, dims, conv.SEVERITY_TICKET),
+                _firing(headroom, 10, dims, conv.SEVERITY_PAGE, 0),
+                _firing(headroom, 25, dims, conv.SEVERITY_PAGE, 0),
+                _firing(stale, 25, dims, None, 0),
+            ),
+        ),
+        TestCase(
+            f"rate limits: {round(page_at * 100)}% used pages",
+            tuple(_gauges(rl, page_at) + _requests(rl)),
+            exprs=(_firing(headroom, 1, dims, conv.SEVERITY_PAGE, 0), _firing(headroom, 10, dims, conv.SEVERITY_PAGE)),
+        ),
+        TestCase(
+            "rate limits: a 429 storm is noticed",
+            tuple(_gauges(rl, 0.5) + _requests(rl, throttled_per_minute=round(rl.throttled_per_second * 60 * 3))),
+            exprs=(_firing(throttled, 3, (conv.LABEL_MODEL,), None, 0), _firing(throttled, 15, (conv.LABEL_MODEL,))),
+        ),
+        TestCase(
+            "rate limits: frozen header gauges are noticed",
+            tuple(_gauges(rl, 0.5, moving=False) + _requests(rl)),
+            exprs=(_firing(stale, 5, dims, None, 0), _firing(stale, 25, dims)),
+        ),
+        TestCase(
+            "rate limits: healthy headroom is quiet",
+            tuple(_gauges(rl, 0.5) + _requests(rl)),
+            exprs=tuple(_firing(a, t, (conv.LABEL_MODEL,), None, 0) for a in (headroom, throttled, stale) for t in (10, 25)),
+        ),
+    ]
