@@ -35,6 +35,10 @@ CATEGORY_AVAILABILITY = "availability"
 CATEGORY_LATENCY = "latency"
 CATEGORY_TRAFFIC = "traffic"
 CATEGORY_RATELIMIT = "ratelimit"
+CATEGORY_COST = "cost"
+SEVERITY_INFO = "info"
+LABEL_FEATURE = "feature"
+LABEL_TOKEN_TYPE = "type"
 
 # Recording rules, in Prometheus' level:metric:operation form.
 RATE_BASE_WINDOW = "5m"
@@ -53,6 +57,22 @@ def sli_total_rate(window: str) -> str:
 def sli_error_ratio(window: str) -> str:
     """Bad events over valid events in the window (Sloth's name, so its readers still work)."""
     return f"slo:sli_error:ratio_rate{window}"
+
+
+TOKEN_PRICE = "llm:token_price:usd"
+TOKEN_PRICE_DEFAULT = "llm:token_price_default:usd"
+TOKENS_RATE = "llm:tokens:rate5m"
+COST_RATE = "llm:cost_usd:rate5m"
+REQUESTS_RATE = "llm:requests:rate5m"
+
+
+def spend_rate(window: str) -> str:
+    """The service's spend in USD per second, averaged over the window."""
+    return f"llm:spend_usd:rate{window}"
+
+
+def requests_rate(window: str) -> str:
+    return f"llm:requests:rate{window}"
 
 
 RATELIMIT_UTILISATION = "llm:ratelimit_utilisation:ratio"
@@ -86,6 +106,15 @@ def nodata_alert(service: str, slo: str) -> str:
 
 def rule_group(service: str, slo: str) -> str:
     return f"{TOOL}-slo-{service}-{slo}"
+
+
+def cost_group(service: str) -> str:
+    return f"{TOOL}-cost-{service}"
+
+
+def cost_alert(service: str, what: str) -> str:
+    """Cost alerts: SpendBudgetBurn, SpendForecastOverBudget, CostPerRequestHigh, SpendAnomaly, ModelWithoutPrice."""
+    return camel(service, what)
 
 
 def ratelimit_group(service: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from generator.burnmodel import outage_detection_minutes
 from generator.durations import format_number, parse_seconds
-from generator.resolve import ResolvedRateLimits, ResolvedService, ResolvedSLO
+from generator.resolve import ResolvedCost, ResolvedRateLimits, ResolvedService, ResolvedSLO
 
 
 def _minutes(value: float) -> str:
@@ -67,10 +67,32 @@ def explain_rate_limits(rl: ResolvedRateLimits) -> list[str]:
     ]
 
 
+def explain_cost(cost: ResolvedCost) -> list[str]:
+    month = format_number(cost.monthly_usd)
+    lines = [
+        f"Cost (category cost): ${month} per 30 days = ${cost.pace * 3600:.4f} per hour at budget pace"
+        + (", from the exporter's USD counter" if cost.cost_counter is not None else f", from tokens x {len({m for m, _, _ in cost.prices})} priced models"),
+    ]
+    for pair in cost.pairs:
+        lines.append(
+            f"  {pair.severity:<8} when spend over {pair.long} and {pair.short} exceeds {format_number(float(pair.factor))}x the pace "
+            f"(${float(pair.factor) * cost.pace * 3600:.2f}/h): {format_number(float(pair.budget_percent))}% of the month's budget in {pair.long}"
+        )
+    lines.append(f"  warning  when the last day's pace puts 30 days above {_pct(cost.max_overspend)}% of the budget (${float(cost.max_overspend) * cost.monthly_usd:g})")
+    if cost.per_request_usd is not None:
+        lines.append(f"  warning  when a request costs more than ${format_number(cost.per_request_usd)} on average over 1h")
+    lines.append(f"  warning  when spend over 15m runs above {format_number(cost.anomaly_factor)}x its 1-day average")
+    if cost.cost_counter is None:
+        lines.append("  info     when tokens arrive from a model without a price (priced at the default meanwhile)")
+    return lines
+
+
 def explain(service: ResolvedService) -> str:
     lines = [f"service {service.name}: {len(service.slos)} SLO(s)", ""]
     for slo in service.slos:
         lines += explain_slo(slo) + [""]
+    if service.cost is not None:
+        lines += explain_cost(service.cost) + [""]
     if service.rate_limits is not None:
         lines += explain_rate_limits(service.rate_limits) + [""]
     lines += [f"warning: {w}" for w in service.warnings]

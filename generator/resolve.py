@@ -111,6 +111,31 @@ class ResolvedRateLimits:
 
 
 @dataclass(frozen=True)
+class ResolvedCost:
+    """Money as an SLO: spend per second against the pace that spends the monthly budget in 30 days."""
+
+    service: str
+    tokens: Selector
+    cost_counter: Selector | None  # the exporter's USD counter, when the spec chose it
+    requests: Selector
+    by: dict[str, str]  # canonical label -> the exporter's label name
+    prices: tuple[tuple[str, str, float], ...]  # (model, token type, USD per token)
+    default_prices: tuple[tuple[str, float], ...]  # (token type, USD per token)
+    monthly_usd: float
+    max_overspend: Fraction
+    per_request_usd: float | None
+    anomaly_factor: float
+    pairs: tuple[win.BurnPair, ...]
+    labels: dict[str, str]
+    runbook_base: str
+
+    @property
+    def pace(self) -> float:
+        """USD per second that spends exactly the monthly budget in 30 days."""
+        return self.monthly_usd / (30 * 86400)
+
+
+@dataclass(frozen=True)
 class ResolvedService:
     name: str
     description: str
@@ -121,6 +146,7 @@ class ResolvedService:
     notifications: Notifications
     namespace: str | None
     rate_limits: ResolvedRateLimits | None
+    cost: ResolvedCost | None
 
 
 def resolve(spec: Spec) -> ResolvedService:
@@ -144,6 +170,10 @@ def resolve(spec: Spec) -> ResolvedService:
         except ResolveError as exc:
             problems += [Problem(("slos", i, *p.path), p.message) for p in exc.problems]
     problems += _check_notifications(spec.notifications)
+    if spec.budgets.cost is not None and spec.budgets.cost.source == "tokens" and spec.pricing is None:
+        problems.append(
+            Problem(("budgets", "cost"), "cost from tokens needs a `pricing` table; add one, or set `source: counter` if the exporter counts USD")
+        )
     if problems:
         raise ResolveError(problems)
     return ResolvedService(
@@ -156,6 +186,41 @@ def resolve(spec: Spec) -> ResolvedService:
         notifications=spec.notifications,
         namespace=spec.kubernetes.namespace,
         rate_limits=_rate_limits(spec, profile) if spec.budgets.rate_limits.enabled else None,
+        cost=_cost(spec, profile) if spec.budgets.cost is not None else None,
+    )
+
+
+TOKEN_TYPES = ("input", "output", "cache_write", "cache_read")
+
+
+def _cost(spec: Spec, profile: Profile) -> ResolvedCost:
+    budget = spec.budgets.cost
+    assert budget is not None
+    prices: list[tuple[str, str, float]] = []
+    defaults: list[tuple[str, float]] = []
+    if spec.pricing is not None:
+        for model, price in sorted(spec.pricing.models.items()):
+            prices += [(model, t, getattr(price, t) / 1e6) for t in TOKEN_TYPES]
+        fallback = spec.pricing.default
+        defaults = [
+            (t, (getattr(fallback, t) if fallback else max(getattr(p, t) for p in spec.pricing.models.values())) / 1e6)
+            for t in TOKEN_TYPES
+        ]
+    return ResolvedCost(
+        service=spec.service,
+        tokens=_base(spec, profile.signals["tokens"].metric),
+        cost_counter=_base(spec, profile.signals["cost"].metric) if budget.source == "counter" else None,
+        requests=_base(spec, profile.signals["requests"].metric),
+        by={conv.LABEL_MODEL: profile.labels["model"], conv.LABEL_FEATURE: profile.labels["feature"], conv.LABEL_TOKEN_TYPE: profile.labels["token_type"]},
+        prices=tuple(prices),
+        default_prices=tuple(defaults),
+        monthly_usd=budget.monthly_usd,
+        max_overspend=Fraction(repr(budget.max_overspend)) / 100,
+        per_request_usd=budget.per_request_usd,
+        anomaly_factor=budget.anomaly_factor,
+        pairs=win.catalogs()[30 * 86400].pairs,
+        labels=_service_labels(spec),
+        runbook_base=spec.links.runbooks,
     )
 
 

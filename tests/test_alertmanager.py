@@ -51,8 +51,13 @@ def test_every_emitted_alert_reaches_the_implied_receivers(amtool, bundle):
     assert report.problems == (), report.render()
     cases = yaml.safe_load((bundle / "alertmanager/routing-tests.yaml").read_text())["cases"]
     assert {c["alert"] for c in cases} >= {"ClaudeAssistantAvailabilityErrorBudgetBurn", "ClaudeAssistantTtftSLIAbsent"}
-    pages = [c for c in cases if c["labels"]["severity"] == "critical"]
-    assert pages and all(c["receivers"] == ["slack-alerts", "oncall"] for c in pages)
+    def told(severity, cost):
+        return [c["receivers"] for c in cases if c["labels"]["severity"] == severity and (c["labels"]["category"] == "cost") == cost]
+
+    assert told("critical", False) and all(r == ["slack-alerts", "oncall"] for r in told("critical", False))
+    assert told("warning", False) and all(r == ["slack-alerts"] for r in told("warning", False))
+    assert told("critical", True) and all(r == ["slack-alerts", "oncall", "cost-email"] for r in told("critical", True))
+    assert told("warning", True) and all(r == ["slack-alerts", "cost-email"] for r in told("warning", True))
 
 
 def test_routing_check_catches_a_wrong_tree(amtool, bundle):

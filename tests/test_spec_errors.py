@@ -43,6 +43,7 @@ CASES = {
     "newline in an SLO name": (GOOD.replace("name: availability", 'name: "a\\nb"'), ["slos[0].name", "not a valid name"]),
     "reserved label": (GOOD + "labels: {severity: high}\n", ["labels", "set by slogen itself"]),
     "bad label name": (GOOD + "labels: {'team-name': x}\n", ["labels", "not a Prometheus label name"]),
+    "cost budget without prices": (GOOD + "budgets: {cost: {monthly_usd: 100}}\n", ["budgets.cost", "needs a `pricing` table", "source: counter"]),
     "rate-limit lines out of order": (GOOD + "budgets: {rate_limits: {warning: 95%, critical: 90%}}\n", ["budgets.rate_limits", "warning < critical"]),
 }
 

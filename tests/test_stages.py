@@ -157,3 +157,38 @@ def test_rate_limit_rules_read_the_tightest_replica_and_canonical_labels():
     assert alerts[0].expr == 'llm:ratelimit_utilisation:ratio{service="svc"} > 0.8'
     assert all(a.labels["category"] == "ratelimit" for a in alerts)
     assert service(budgets={"rate_limits": {"enabled": False}}).rate_limits is None
+
+
+PRICING = {"as_of": "2026-06-01", "models": {"claude-sonnet-4-6": {"input": 3, "output": 15, "cache_write": 3.75, "cache_read": 0.3}}}
+
+
+def test_cost_is_tokens_times_price_with_a_default_for_unknown_models():
+    from generator.compile import cost_rules
+
+    cost = service(pricing=PRICING, budgets={"cost": {"monthly_usd": 5000}}).cost
+    rules = {(r.record, r.labels.get("model"), r.labels.get("type")): r.expr for r in cost_rules.build(cost).rules if hasattr(r, "record")}
+    assert rules[("llm:token_price:usd", "claude-sonnet-4-6", "output")] == "vector(1.5e-05)"
+    assert rules[("llm:token_price_default:usd", None, "output")] == "vector(1.5e-05)"  # the highest listed price
+    expr = rules[("llm:cost_usd:rate5m", None, None)]
+    assert 'llm:tokens:rate5m{service="svc"} * on (model, type) group_left llm:token_price:usd{service="svc"}' in expr
+    assert "unless on (model)" in expr
+    assert cost.pace == 5000 / (30 * 86400)
+
+
+def test_spend_burns_like_an_error_budget():
+    from generator.compile import cost_rules
+
+    cost = service(pricing=PRICING, budgets={"cost": {"monthly_usd": 2592}}).cost  # pace: $0.001 per second
+    burn = [r for r in cost_rules.build(cost).rules if getattr(r, "alert", "") == "SvcSpendBudgetBurn"]
+    assert [(a.labels["severity"], a.labels["long_window"]) for a in burn] == [("critical", "1h"), ("critical", "6h"), ("warning", "1d"), ("warning", "3d")]
+    assert burn[0].expr.splitlines()[0] == 'llm:spend_usd:rate1h{service="svc"} / 0.001 > 14.4'
+    assert all(a.labels["category"] == "cost" for a in burn)
+
+
+def test_cost_from_the_exporters_counter():
+    from generator.compile import cost_rules
+
+    cost = service(budgets={"cost": {"monthly_usd": 100, "source": "counter"}}).cost
+    records = [r.record for r in cost_rules.build(cost).rules if hasattr(r, "record")]
+    assert "llm:token_price:usd" not in records
+    assert cost_rules.cost_rate_expr(cost) == "sum by (model, feature) (rate(claude_api_cost_usd_total[5m]))"

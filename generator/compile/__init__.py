@@ -10,6 +10,8 @@ from generator.compile import (
     alert_rules,
     alertmanager,
     alertmanager_crd,
+    cost_rules,
+    cost_tests,
     meta_rules,
     ratelimit_rules,
     ratelimit_tests,
@@ -39,6 +41,14 @@ def compile_bundle(service: ResolvedService) -> Bundle:
         emitted += [(r, sample) for r in group.rules if isinstance(r, AlertingRule)]
         tests = replace(tests, tests=tests.tests + tuple(ratelimit_tests.build(service.rate_limits)))
         for runbook in runbooks.build_ratelimit(service.rate_limits):
+            files[PurePosixPath(conv.runbook_file(runbook.alert).as_posix())] = runbook
+    if service.cost is not None:
+        group = cost_rules.build(service.cost)
+        groups.append(group)
+        cost_alerts = [r for r in group.rules if isinstance(r, AlertingRule)]
+        emitted += [(r, {conv.LABEL_MODEL: "claude-sonnet-4-6"} if r.labels[conv.LABEL_SEVERITY] == conv.SEVERITY_INFO else {}) for r in cost_alerts]
+        tests = replace(tests, tests=tests.tests + tuple(cost_tests.build(service.cost)))
+        for runbook in runbooks.build_cost(service.cost, [r.alert for r in cost_alerts]):
             files[PurePosixPath(conv.runbook_file(runbook.alert).as_posix())] = runbook
     files[PurePosixPath(conv.rules_file(service.name).as_posix())] = RuleFile(tuple(groups))
     files[PurePosixPath(conv.rules_test_file(service.name).as_posix())] = tests

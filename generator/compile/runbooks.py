@@ -8,8 +8,8 @@ from generator.compile.sli_rules import recording_selector
 from generator.durations import format_number
 from generator.ir import Runbook
 from generator.profiles import Profile
-from generator.compile import ratelimit_rules
-from generator.resolve import HistogramSLI, ResolvedRateLimits, ResolvedSLO
+from generator.compile import cost_rules, ratelimit_rules
+from generator.resolve import HistogramSLI, ResolvedCost, ResolvedRateLimits, ResolvedSLO
 
 
 def _by(label: str, selector: object, window: str = "5m") -> str:
@@ -89,4 +89,24 @@ def build_ratelimit(rl: ResolvedRateLimits) -> list[Runbook]:
     kinds = (("headroom", conv.headroom_alert), ("throttled", conv.throttled_alert), ("stale", conv.stale_gauge_alert))
     return [
         Runbook(name(rl.service), "runbook-ratelimit.md.j2", {**common, "alert": name(rl.service), "kind": kind}) for kind, name in kinds
+    ]
+
+
+COST_ALERTS = ("SpendBudgetBurn", "SpendForecastOverBudget", "CostPerRequestHigh", "SpendAnomaly", "ModelWithoutPrice")
+
+
+def build_cost(cost: ResolvedCost, alerts: list[str]) -> list[Runbook]:
+    common = {
+        "service": cost.service,
+        "monthly": format_number(cost.monthly_usd),
+        "overspend": format_number(float(cost.max_overspend * 100)),
+        "per_request": format_number(cost.per_request_usd or 0),
+        "anomaly": format_number(cost.anomaly_factor),
+        "by_model": str(cost_rules.own(conv.COST_RATE, cost)),
+        "tokens_per_request": f"sum by (model, type) ({cost_rules.own(conv.TOKENS_RATE, cost)}) / scalar({cost_rules.own(conv.requests_rate('5m'), cost)})",
+    }
+    return [
+        Runbook(conv.cost_alert(cost.service, kind), "runbook-cost.md.j2", {**common, "alert": conv.cost_alert(cost.service, kind), "kind": kind})
+        for kind in COST_ALERTS
+        if conv.cost_alert(cost.service, kind) in alerts
     ]

@@ -77,12 +77,19 @@ class Pricing(Strict):
 
     as_of: dt.date = Field(description="Date the prices were copied from the provider's price list.")
     models: dict[str, ModelPrice] = Field(description="Model name (as in the `model` label) to its prices.")
+    default: ModelPrice | None = Field(
+        None, description="Price of tokens from a model not listed (an info alert names it). Default: the highest listed price per token type."
+    )
 
 
 class CostBudget(Strict):
     monthly_usd: float = Field(gt=0, description="Spend budget for 30 days, in USD.")
     max_overspend: Percent = Field(120, description="Alert when the current pace puts 30-day spend above this share of the budget.")
     per_request_usd: float | None = Field(None, gt=0, description="Alert when the average cost of a request exceeds this.")
+    source: Literal["tokens", "counter"] = Field(
+        "tokens", description="`tokens`: cost is tokens x pricing; `counter`: the exporter's own USD counter (signal `cost`)."
+    )
+    anomaly_factor: float = Field(3, gt=1, description="Alert when spend over 15m runs this many times above its 1-day average.")
 
 
 class RateLimitBudget(Strict):

@@ -1,0 +1,137 @@
+"""Cost: tokens x pricing into USD per second, then the burn-rate machinery applied to money.
+
+The pace is the spend rate that uses exactly the monthly budget in 30 days; a burn rate of 14.4
+over an hour spends 2% of the month's budget in that hour, as for error budgets.
+"""
+
+from __future__ import annotations
+
+from generator import conventions as conv
+from generator import promql as q
+from generator.compile.ratelimit_rules import canonical
+from generator.durations import format_number
+from generator.ir import AlertingRule, RecordingRule, RuleGroup
+from generator.resolve import ResolvedCost
+
+DERIVED_WINDOWS = ("15m", "30m", "1h", "2h", "6h", "1d", "3d")
+ANOMALY_WINDOW, BASELINE_WINDOW = "15m", "1d"
+
+
+def own(metric: str, cost: ResolvedCost, **extra: str) -> q.Selector:
+    return q.Selector(metric, (q.Matcher(conv.LABEL_SERVICE, "=", cost.service), *(q.Matcher(k, "=", v) for k, v in extra.items())))
+
+
+def _by(cost: ResolvedCost, *names: str) -> str:
+    return ", ".join(cost.by[n] for n in names)
+
+
+def cost_rate_expr(cost: ResolvedCost) -> str:
+    if cost.cost_counter is not None:
+        expr = f"sum by ({_by(cost, conv.LABEL_MODEL, conv.LABEL_FEATURE)}) (rate({cost.cost_counter}[5m]))"
+        return canonical(expr, {k: cost.by[k] for k in (conv.LABEL_MODEL, conv.LABEL_FEATURE)})
+    tokens, price, default = own(conv.TOKENS_RATE, cost), own(conv.TOKEN_PRICE, cost), own(conv.TOKEN_PRICE_DEFAULT, cost)
+    priced = f"sum by (model, feature) ({tokens} * on (model, type) group_left {price})"
+    # Tokens of a model missing from the price table still cost money: the default price meanwhile.
+    unpriced = f"sum by (model, feature) (({tokens} unless on (model) {price}) * on (type) group_left {default})"
+    return f"{priced}\nor\n{unpriced}"
+
+
+def _recordings(cost: ResolvedCost) -> list[RecordingRule]:
+    labels = {conv.LABEL_SERVICE: cost.service}
+    rules = []
+    if cost.cost_counter is None:
+        rules += [
+            RecordingRule(conv.TOKEN_PRICE, f"vector({format_number(p)})", {**labels, conv.LABEL_MODEL: m, conv.LABEL_TOKEN_TYPE: t})
+            for m, t, p in cost.prices
+        ]
+        rules += [RecordingRule(conv.TOKEN_PRICE_DEFAULT, f"vector({format_number(p)})", {**labels, conv.LABEL_TOKEN_TYPE: t}) for t, p in cost.default_prices]
+        tokens = f"sum by ({_by(cost, conv.LABEL_MODEL, conv.LABEL_FEATURE, conv.LABEL_TOKEN_TYPE)}) (rate({cost.tokens}[5m]))"
+        rules.append(RecordingRule(conv.TOKENS_RATE, canonical(tokens, cost.by), labels))
+    rules += [
+        RecordingRule(conv.COST_RATE, cost_rate_expr(cost), labels),
+        RecordingRule(conv.spend_rate("5m"), f"sum({own(conv.COST_RATE, cost)})", labels),
+        RecordingRule(conv.requests_rate("5m"), f"sum(rate({cost.requests}[5m]))", labels),
+    ]
+    for window in DERIVED_WINDOWS:
+        rules.append(RecordingRule(conv.spend_rate(window), f"avg_over_time({own(conv.spend_rate('5m'), cost)}[{window}])", labels))
+    rules.append(RecordingRule(conv.requests_rate("1h"), f"avg_over_time({own(conv.requests_rate('5m'), cost)}[1h])", labels))
+    return rules
+
+
+def _alert(cost: ResolvedCost, what: str, expr: str, severity: str, summary: str, description: str, hold: str | None, **extra: str) -> AlertingRule:
+    name = conv.cost_alert(cost.service, what)
+    return AlertingRule(
+        name,
+        expr,
+        {**cost.labels, conv.LABEL_SEVERITY: severity, conv.LABEL_CATEGORY: conv.CATEGORY_COST, conv.LABEL_SERVICE: cost.service, **extra},
+        {"summary": summary, "description": description, "runbook_url": conv.runbook_url(cost.runbook_base, name)},
+        for_=hold,
+    )
+
+
+def _alerts(cost: ResolvedCost) -> list[AlertingRule]:
+    pace = format_number(cost.pace)
+    month = format_number(cost.monthly_usd)
+    alerts = []
+    for pair in cost.pairs:
+        factor = format_number(float(pair.factor))
+        expr = q.AND.join(f"{own(conv.spend_rate(w), cost)} / {pace} > {factor}" for w in (pair.long, pair.short))
+        alerts.append(
+            _alert(
+                cost, "SpendBudgetBurn", expr, pair.severity,
+                f"{cost.service}: spending the ${month} monthly budget too fast",
+                f'Spend over the last {pair.long} and {pair.short} runs at {{{{ $value | printf "%.1f" }}}}x the pace that '
+                f"uses ${month} in 30 days; at {factor}x, {format_number(float(pair.budget_percent))}% of the month's budget goes in {pair.long}.",
+                None, long_window=pair.long, short_window=pair.short,
+            )
+        )
+    limit = format_number(float(cost.max_overspend) * cost.monthly_usd)
+    alerts.append(
+        _alert(
+            cost, "SpendForecastOverBudget", f"{own(conv.spend_rate('1d'), cost)} * {30 * 86400} > {limit}", conv.SEVERITY_TICKET,
+            f"{cost.service}: on course to spend more than {format_number(float(cost.max_overspend * 100))}% of the monthly budget",
+            f'At the last day\'s pace, 30 days cost ${{{{ $value | printf "%.0f" }}}}, above ${limit} '
+            f"({format_number(float(cost.max_overspend * 100))}% of ${month}).",
+            "30m",
+        )
+    )
+    if cost.per_request_usd is not None:
+        per = format_number(cost.per_request_usd)
+        spend, reqs = own(conv.spend_rate("1h"), cost), own(conv.requests_rate("1h"), cost)
+        alerts.append(
+            _alert(
+                cost, "CostPerRequestHigh", f"{spend} / clamp_min({reqs}, 1e-12) > {per}\nand\n{reqs} > 0", conv.SEVERITY_TICKET,
+                f"{cost.service}: requests cost more than ${per} on average",
+                f'Over the last hour a request cost ${{{{ $value | printf "%.4f" }}}} on average (line: ${per}). Look for longer '
+                "prompts, larger max_tokens, a pricier model or lost prompt caching.",
+                "15m",
+            )
+        )
+    factor = format_number(cost.anomaly_factor)
+    recent, baseline = own(conv.spend_rate(ANOMALY_WINDOW), cost), own(conv.spend_rate(BASELINE_WINDOW), cost)
+    alerts.append(
+        _alert(
+            cost, "SpendAnomaly", f"{recent} / clamp_min({baseline}, 1e-12) > {factor}\nand\n{baseline} > 0", conv.SEVERITY_TICKET,
+            f"{cost.service}: spend jumped above {factor}x its daily average",
+            f'Spend over the last {ANOMALY_WINDOW} runs at {{{{ $value | printf "%.1f" }}}}x its {BASELINE_WINDOW} average: '
+            "a token runaway, a retry loop or a model switch.",
+            "3m",
+        )
+    )
+    if cost.cost_counter is None:
+        alerts.append(
+            _alert(
+                cost, "ModelWithoutPrice",
+                f"count by (model) ({own(conv.TOKENS_RATE, cost)} unless on (model) {own(conv.TOKEN_PRICE, cost)}) > 0",
+                conv.SEVERITY_INFO,
+                f"{cost.service}: tokens from {{{{ $labels.model }}}} have no price",
+                "pricing has no entry for {{ $labels.model }}; its cost uses the default price until you add one to slo.yaml.",
+                "10m",
+            )
+        )
+    return alerts
+
+
+def build(cost: ResolvedCost) -> RuleGroup:
+    return RuleGroup(conv.cost_group(cost.service), tuple([*_recordings(cost), *_alerts(cost)]))
+
