@@ -117,6 +117,21 @@ def cost_alert(service: str, what: str) -> str:
     return camel(service, what)
 
 
+def threshold_group(service: str) -> str:
+    return f"{TOOL}-alerts-{service}"
+
+
+def threshold_alert(service: str, what: str) -> str:
+    """Fixed-threshold alerts: TtftP95High, ErrorBurst, MaxTokensTruncations."""
+    return camel(service, what)
+
+
+CATEGORY_QUALITY = "quality"
+TTFT_P95 = "llm:ttft_seconds:p95_rate5m"
+ERROR_SHARE_2M = "llm:request_errors:ratio_rate2m"
+TRUNCATED_SHARE_1H = "llm:responses_truncated:ratio_rate1h"
+
+
 def ratelimit_group(service: str) -> str:
     return f"{TOOL}-ratelimit-{service}"
 

@@ -136,6 +136,21 @@ class ResolvedCost:
 
 
 @dataclass(frozen=True)
+class ResolvedThresholds:
+    """Fixed-threshold operational alerts; a part is None when the spec switched it off."""
+
+    service: str
+    labels: dict[str, str]
+    runbook_base: str
+    ttft_bucket: Selector | None
+    ttft_lines: tuple[tuple[str, float, str], ...]  # (severity, seconds, for)
+    burst: tuple[Selector, Selector, Fraction, str] | None  # bad, total, share, for
+    responses: Selector | None
+    truncated: Selector | None
+    truncation_share: Fraction
+
+
+@dataclass(frozen=True)
 class ResolvedService:
     name: str
     description: str
@@ -147,6 +162,7 @@ class ResolvedService:
     namespace: str | None
     rate_limits: ResolvedRateLimits | None
     cost: ResolvedCost | None
+    thresholds: ResolvedThresholds
 
 
 def resolve(spec: Spec) -> ResolvedService:
@@ -187,6 +203,30 @@ def resolve(spec: Spec) -> ResolvedService:
         namespace=spec.kubernetes.namespace,
         rate_limits=_rate_limits(spec, profile) if spec.budgets.rate_limits.enabled else None,
         cost=_cost(spec, profile) if spec.budgets.cost is not None else None,
+        thresholds=_thresholds(spec, profile, slos),
+    )
+
+
+def _thresholds(spec: Spec, profile: Profile, slos: list[ResolvedSLO]) -> ResolvedThresholds:
+    a = spec.alerts
+    ratio = next((s.sli for s in slos if isinstance(s.sli, RatioSLI)), None)
+    if ratio is None:
+        total = _base(spec, profile.signals["requests"].metric)
+        ratio = RatioSLI(total.plus(Matcher(profile.labels["status"], "!~", "2..")), total, "")
+    responses = _base(spec, profile.signals["responses"].metric)
+    return ResolvedThresholds(
+        service=spec.service,
+        labels=_service_labels(spec),
+        runbook_base=spec.links.runbooks,
+        ttft_bucket=_base(spec, profile.signals["ttft"].bucket_metric) if a.ttft_p95.enabled else None,
+        ttft_lines=(
+            (conv.SEVERITY_TICKET, parse_seconds(a.ttft_p95.warning), a.ttft_p95.warning_for),
+            (conv.SEVERITY_PAGE, parse_seconds(a.ttft_p95.critical), a.ttft_p95.critical_for),
+        ),
+        burst=(ratio.bad, ratio.total, Fraction(repr(a.error_burst.ratio)) / 100, a.error_burst.hold) if a.error_burst.enabled else None,
+        responses=responses if a.truncations.enabled else None,
+        truncated=responses.plus(Matcher(profile.labels["stop_reason"], "=", "max_tokens")) if a.truncations.enabled else None,
+        truncation_share=Fraction(repr(a.truncations.ratio)) / 100,
     )
 
 

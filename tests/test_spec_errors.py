@@ -23,7 +23,7 @@ CASES = {
     "no version": ("service: svc\nslos: []\n", ["version", "expected `version: 1`"]),
     "wrong version": ("version: 2\n", ["got 2"]),
     "unknown key with a hint": (GOOD.replace("objective: 99.5", "objectve: 99.5"), ["slos[0].objectve", "did you mean 'objective'", "slos[0].objective: required key is missing"]),
-    "unknown top-level key": (GOOD + "alerts: {}\n", ["slo.yaml:7:1", "unknown key 'alerts'", "Valid keys:"]),
+    "unknown top-level key": (GOOD + "alarms: {}\n", ["slo.yaml:7:1", "unknown key 'alarms'", "Valid keys:"]),
     "wrong type": (GOOD.replace("objective: 99.5", "objective: [1]"), ["slos[0].objective", "not a percentage"]),
     "objective 0": (GOOD.replace("99.5", "0"), ["slos[0].objective", "above 0 and below 100"]),
     "objective 100": (GOOD.replace("99.5", "100"), ["leaves no error budget"]),

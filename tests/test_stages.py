@@ -192,3 +192,19 @@ def test_cost_from_the_exporters_counter():
     records = [r.record for r in cost_rules.build(cost).rules if hasattr(r, "record")]
     assert "llm:token_price:usd" not in records
     assert cost_rules.cost_rate_expr(cost) == "sum by (model, feature) (rate(claude_api_cost_usd_total[5m]))"
+
+
+def test_threshold_alerts_follow_the_seeds_and_can_be_switched_off():
+    from generator.compile import threshold_rules
+
+    group = threshold_rules.build(service().thresholds)
+    alerts = [(r.alert, r.labels["severity"], r.labels["category"], r.expr, r.for_) for r in group.rules if hasattr(r, "alert")]
+    assert alerts == [
+        ("SvcTtftP95High", "warning", "latency", 'llm:ttft_seconds:p95_rate5m{service="svc"} > 5', "5m"),
+        ("SvcTtftP95High", "critical", "latency", 'llm:ttft_seconds:p95_rate5m{service="svc"} > 15', "3m"),
+        ("SvcErrorBurst", "warning", "availability", 'llm:request_errors:ratio_rate2m{service="svc"} > 0.05\nand on ()\n'
+         'sum(rate(claude_api_requests_total{status_code!~"400|404", status_code!~"2.."}[2m])) * 120 >= 5', "5m"),
+        ("SvcMaxTokensTruncations", "warning", "quality", 'llm:responses_truncated:ratio_rate1h{service="svc"} > 0.1', "10m"),
+    ]
+    off = {"ttft_p95": {"enabled": False}, "error_burst": {"enabled": False}, "truncations": {"enabled": False}}
+    assert threshold_rules.build(service(alerts=off).thresholds) is None

@@ -18,6 +18,8 @@ from generator.compile import (
     rule_tests,
     runbooks,
     sli_rules,
+    threshold_rules,
+    threshold_tests,
 )
 from generator.ir import AlertingRule, Bundle, Document, RuleFile, RuleGroup, StaticFile, YamlDoc
 from generator.resolve import ResolvedService
@@ -49,6 +51,13 @@ def compile_bundle(service: ResolvedService) -> Bundle:
         emitted += [(r, {conv.LABEL_MODEL: "claude-sonnet-4-6"} if r.labels[conv.LABEL_SEVERITY] == conv.SEVERITY_INFO else {}) for r in cost_alerts]
         tests = replace(tests, tests=tests.tests + tuple(cost_tests.build(service.cost)))
         for runbook in runbooks.build_cost(service.cost, [r.alert for r in cost_alerts]):
+            files[PurePosixPath(conv.runbook_file(runbook.alert).as_posix())] = runbook
+    thresholds = threshold_rules.build(service.thresholds)
+    if thresholds is not None:
+        groups.append(thresholds)
+        emitted += [(r, {}) for r in thresholds.rules if isinstance(r, AlertingRule)]
+        tests = replace(tests, tests=tests.tests + tuple(threshold_tests.build(service.thresholds)))
+        for runbook in runbooks.build_thresholds(service.thresholds, sorted({r.alert for r in thresholds.rules if isinstance(r, AlertingRule)})):
             files[PurePosixPath(conv.runbook_file(runbook.alert).as_posix())] = runbook
     files[PurePosixPath(conv.rules_file(service.name).as_posix())] = RuleFile(tuple(groups))
     files[PurePosixPath(conv.rules_test_file(service.name).as_posix())] = tests

@@ -9,7 +9,7 @@ from generator.durations import format_number
 from generator.ir import Runbook
 from generator.profiles import Profile
 from generator.compile import cost_rules, ratelimit_rules
-from generator.resolve import HistogramSLI, ResolvedCost, ResolvedRateLimits, ResolvedSLO
+from generator.resolve import HistogramSLI, ResolvedCost, ResolvedRateLimits, ResolvedSLO, ResolvedThresholds
 
 
 def _by(label: str, selector: object, window: str = "5m") -> str:
@@ -110,3 +110,23 @@ def build_cost(cost: ResolvedCost, alerts: list[str]) -> list[Runbook]:
         for kind in COST_ALERTS
         if conv.cost_alert(cost.service, kind) in alerts
     ]
+
+
+THRESHOLD_TEXT = {
+    "TtftP95High": "The 95th percentile of time to first token is above its line. Likely causes: provider slowness, longer "
+    "prompts, a bigger model, lost prompt caching, or queueing in our own client. Compare by model and feature; fail over "
+    "or degrade the feature if the provider is slow.",
+    "ErrorBurst": "A short burst of failed requests. The SLO burn-rate alerts decide whether it pages; this one says it "
+    "started. Check 529 overload, 429 rate limits, timeouts and recent deploys.",
+    "MaxTokensTruncations": "Many responses stop at max_tokens: users get half answers. A prompt change asked for longer "
+    "output, or max_tokens was lowered. Raise max_tokens for the feature or ask for shorter answers.",
+}
+
+
+def build_thresholds(t: ResolvedThresholds, alerts: list[str]) -> list[Runbook]:
+    out = []
+    for kind, text in THRESHOLD_TEXT.items():
+        name = conv.threshold_alert(t.service, kind)
+        if name in alerts:
+            out.append(Runbook(name, "runbook-threshold.md.j2", {"service": t.service, "alert": name, "meaning": text}))
+    return out

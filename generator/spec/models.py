@@ -109,6 +109,41 @@ class RateLimitBudget(Strict):
         return self
 
 
+class TtftAlert(Strict):
+    """p95 time to first token, from the ttft histogram."""
+
+    enabled: bool = True
+    warning: Duration = Field("5s", description="p95 above this raises a warning...")
+    warning_for: Duration = Field("5m", description="...once it lasts this long.")
+    critical: Duration = Field("15s", description="p95 above this pages...")
+    critical_for: Duration = Field("3m", description="...once it lasts this long.")
+
+
+class ErrorBurst(Strict):
+    """A burst of failed requests too short for the burn-rate alerts to care about yet."""
+
+    enabled: bool = True
+    ratio: Percent = Field(5, description="Share of failed requests over 2m windows...")
+    hold: Duration = Field(
+        "5m", alias="for", description="...sustained this long raises a warning. Longer than a 3-minute blip, which the SLO budget absorbs."
+    )
+
+
+class Truncations(Strict):
+    """Responses cut off by max_tokens: users get half answers."""
+
+    enabled: bool = True
+    ratio: Percent = Field(10, description="Share of responses with stop_reason max_tokens over 1h that raises a warning.")
+
+
+class ThresholdAlerts(Strict):
+    """Operational alerts with fixed thresholds, beside the SLOs' burn rates."""
+
+    ttft_p95: TtftAlert = Field(default_factory=TtftAlert)
+    error_burst: ErrorBurst = Field(default_factory=ErrorBurst)
+    truncations: Truncations = Field(default_factory=Truncations)
+
+
 class Budgets(Strict):
     cost: CostBudget | None = None
     rate_limits: RateLimitBudget = Field(default_factory=RateLimitBudget)
@@ -327,5 +362,6 @@ class Spec(Strict):
     alerting: Alerting = Field(default_factory=Alerting, description="Defaults for every SLO's alerts.")
     slos: list[SLO] = Field(min_length=1, description="The service level objectives.")
     budgets: Budgets = Field(default_factory=Budgets)
+    alerts: ThresholdAlerts = Field(default_factory=ThresholdAlerts)
     notifications: Notifications = Field(default_factory=Notifications)
     kubernetes: Kubernetes = Field(default_factory=Kubernetes)
