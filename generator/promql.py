@@ -37,6 +37,12 @@ class Selector:
         return f"{self.metric}{{{inner}}}" if inner else self.metric
 
 
+def series(selector: Selector, labels: dict[str, str]) -> str:
+    """A concrete series `selector` matches, for test input: its equality matchers plus `labels`, sorted."""
+    merged = {**{m.label: m.value for m in selector.matchers if m.op == "="}, **labels}
+    return str(Selector(selector.metric, tuple(Matcher(k, "=", v) for k, v in sorted(merged.items()))))
+
+
 def string(value: str) -> str:
     """A PromQL double-quoted string literal (Go escaping rules)."""
     out = []

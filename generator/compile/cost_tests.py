@@ -16,12 +16,6 @@ INPUT, OUTPUT = 100, 20  # tokens per request
 USD_PER_REQUEST = 0.0006  # the same request at Sonnet prices, for exporters that count USD themselves
 
 
-def _series(selector: q.Selector, labels: dict[str, str], values: str) -> Series:
-    own = {m.label: m.value for m in selector.matchers if m.op == "="}
-    merged = {**own, **labels}
-    return Series(str(q.Selector(selector.metric, tuple(q.Matcher(k, "=", v) for k, v in sorted(merged.items())))), values)
-
-
 def _counter(segments: list[tuple[int, float]]) -> str:
     parts, total = [], 0.0
     for minutes, per_minute in segments:
@@ -61,12 +55,12 @@ def _traffic(cost: ResolvedCost, model: str, segments: list[tuple[int, int]], ba
     by = cost.by
     labels = {by[conv.LABEL_MODEL]: model, by[conv.LABEL_FEATURE]: FEATURE}
     minutes = sum(m for m, _ in segments)
-    requests = _series(cost.requests, {**labels, "status_code": "200"}, f"0+{rpm}x{minutes}")
+    requests = Series(q.series(cost.requests, {**labels, "status_code": "200"}), f"0+{rpm}x{minutes}")
     if cost.cost_counter is not None:
         usd = [(m, rpm * base.usd_per_request * k) for m, k in segments]
-        return [_series(cost.cost_counter, labels, _counter(usd)), requests]
+        return [Series(q.series(cost.cost_counter, labels), _counter(usd)), requests]
     out = [
-        _series(cost.tokens, {**labels, by[conv.LABEL_TOKEN_TYPE]: kind}, _counter([(m, rpm * per * k) for m, k in segments]))
+        Series(q.series(cost.tokens, {**labels, by[conv.LABEL_TOKEN_TYPE]: kind}), _counter([(m, rpm * per * k) for m, k in segments]))
         for kind, per in (("input", base.input_tokens), ("output", base.output_tokens))
     ]
     return [*out, requests]

@@ -11,28 +11,22 @@ MODEL, DIMENSION, LIMIT = "claude-sonnet-4-6", "requests", 1000
 MINUTES = 30
 
 
-def _series(metric: q.Selector, labels: dict[str, str]) -> str:
-    own = {m.label: m.value for m in metric.matchers if m.op == "="}
-    merged = {**own, **labels}
-    return str(q.Selector(metric.metric, tuple(q.Matcher(k, "=", v) for k, v in sorted(merged.items()))))
-
-
 def _gauges(rl: ResolvedRateLimits, used: float, moving: bool = True) -> list[Series]:
     dims = {rl.by[conv.LABEL_MODEL]: MODEL, rl.by[conv.LABEL_DIMENSION]: DIMENSION}
     remaining = round(LIMIT * (1 - used))
     values = " ".join(str(remaining - (i % 2 if moving else 0)) for i in range(MINUTES + 1))
     return [
-        Series(_series(rl.limit, dims), f"{LIMIT}x{MINUTES}"),
-        Series(_series(rl.remaining, dims), values),
+        Series(q.series(rl.limit, dims), f"{LIMIT}x{MINUTES}"),
+        Series(q.series(rl.remaining, dims), values),
     ]
 
 
 def _requests(rl: ResolvedRateLimits, throttled_per_minute: int = 0) -> list[Series]:
     status = next(m.label for m in rl.throttled.matchers if m.value == "429" and m.op == "=")
     base = {rl.by[conv.LABEL_MODEL]: MODEL}
-    out = [Series(_series(rl.requests, {**base, status: "200"}), f"0+300x{MINUTES}")]
+    out = [Series(q.series(rl.requests, {**base, status: "200"}), f"0+300x{MINUTES}")]
     if throttled_per_minute:
-        out.append(Series(_series(rl.requests, {**base, status: "429"}), f"0+{throttled_per_minute}x{MINUTES}"))
+        out.append(Series(q.series(rl.requests, {**base, status: "429"}), f"0+{throttled_per_minute}x{MINUTES}"))
     return out
 
 

@@ -12,11 +12,6 @@ from generator.resolve import ResolvedThresholds
 RATE = 600
 
 
-def _series(selector: q.Selector, labels: dict[str, str], values: str) -> Series:
-    own = {m.label: m.value for m in selector.matchers if m.op == "="}
-    return Series(str(q.Selector(selector.metric, tuple(q.Matcher(k, "=", v) for k, v in sorted({**own, **labels}.items())))), values)
-
-
 def _firing(t: ResolvedThresholds, what: str, at: int, count: int, severity: str | None = None) -> ExprCheck:
     match = [q.Matcher("alertstate", "=", "firing"), q.Matcher("alertname", "=", conv.threshold_alert(t.service, what))]
     if severity:
@@ -39,7 +34,7 @@ def build(t: ResolvedThresholds) -> list[TestCase]:
         # 60 minutes with every first token under 1s, then every one takes 7s: in the (5s, 10s] bucket.
         fast, mid, slow = "1", "5", "10"
         buckets = {fast: f"0+{RATE}x60 {RATE * 61}+0x20", mid: f"0+{RATE}x60 {RATE * 61}+0x20", slow: f"0+{RATE}x80", "+Inf": f"0+{RATE}x80"}
-        series = tuple(_series(t.ttft_bucket, {"le": le}, v) for le, v in buckets.items())
+        series = tuple(Series(q.series(t.ttft_bucket, {"le": le}), v) for le, v in buckets.items())
         cases.append(
             TestCase(
                 "thresholds: time to first token jumping to 7s warns within 10 minutes",
@@ -59,8 +54,8 @@ def build(t: ResolvedThresholds) -> list[TestCase]:
             TestCase(
                 "thresholds: an error burst is noticed and forgotten",
                 (
-                    _series(total, {label: "200"}, f"0+{RATE}x40"),
-                    _series(total, {label: failing}, f"0x20 {errors}+{errors}x9 {errors * 11}+0x10"),
+                    Series(q.series(total, {label: "200"}), f"0+{RATE}x40"),
+                    Series(q.series(total, {label: failing}), f"0x20 {errors}+{errors}x9 {errors * 11}+0x10"),
                 ),
                 exprs=(_firing(t, "ErrorBurst", 19, 0), _firing(t, "ErrorBurst", 30, 1), _firing(t, "ErrorBurst", 40, 0)),
             )
@@ -72,8 +67,8 @@ def build(t: ResolvedThresholds) -> list[TestCase]:
             TestCase(
                 "thresholds: answers cut off by max_tokens are noticed",
                 (
-                    _series(t.responses, {stop: "end_turn"}, f"0+{RATE - cut}x40"),
-                    _series(t.responses, {stop: "max_tokens"}, f"0+{cut}x40"),
+                    Series(q.series(t.responses, {stop: "end_turn"}), f"0+{RATE - cut}x40"),
+                    Series(q.series(t.responses, {stop: "max_tokens"}), f"0+{cut}x40"),
                 ),
                 exprs=(_firing(t, "MaxTokensTruncations", 5, 0), _firing(t, "MaxTokensTruncations", 20, 1)),
             )
