@@ -28,6 +28,12 @@ RESERVED_LABELS = frozenset(
     {LABEL_SLO, LABEL_SERVICE, LABEL_SEVERITY, LABEL_CATEGORY, LABEL_LONG_WINDOW, LABEL_SHORT_WINDOW, "alertname"}
 )
 
+# Prometheus' own series of alert states, read by the generated tests.
+ALERTS = "ALERTS"
+LABEL_ALERTNAME = "alertname"
+LABEL_ALERTSTATE = "alertstate"
+STATE_FIRING = "firing"
+
 SEVERITY_PAGE = "critical"
 SEVERITY_TICKET = "warning"
 

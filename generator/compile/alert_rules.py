@@ -65,6 +65,15 @@ def _burn(slo: ResolvedSLO, pair: BurnPair) -> AlertingRule:
     )
 
 
+def service_alert(
+    name: str, expr: str, labels: dict[str, str], runbook_base: str, summary: str, description: str, hold: str | None = None
+) -> AlertingRule:
+    """An alert of the service as a whole (cost, rate limits, thresholds): the same annotations as the SLO alerts."""
+    return AlertingRule(
+        name, expr, labels, {"summary": summary, "description": description, "runbook_url": conv.runbook_url(runbook_base, name)}, for_=hold
+    )
+
+
 def result_labels(slo: ResolvedSLO, rule: AlertingRule) -> dict[str, str]:
     """Labels the expression itself puts on the alert: absent() keeps the selector's equality matchers."""
     if rule.alert != slo.nodata_alert:

@@ -154,7 +154,7 @@ def build_config(service: ResolvedService) -> dict:
             **({"smtp_auth_password_file": n.smtp.auth_password_file} if n.smtp.auth_password_file else {}),
             "smtp_require_tls": n.smtp.require_tls,
         }
-    config["templates"] = ["templates/*.tmpl"]
+    config["templates"] = [f"{conv.alertmanager_template_file().parent.name}/*.tmpl"]
     config["route"] = route_data(service)
     config["inhibit_rules"] = inhibit_data(n)
     config["receivers"] = receivers_data(n)
@@ -178,7 +178,7 @@ def build_routing_tests(service: ResolvedService, alerts: list[tuple[AlertingRul
     cases = []
     seen = set()
     for rule, extra in alerts:
-        labels = {"alertname": rule.alert, **rule.labels, **extra}
+        labels = {conv.LABEL_ALERTNAME: rule.alert, **rule.labels, **extra}
         key = tuple(sorted(labels.items()))
         if key in seen:
             continue

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from generator import conventions as conv
 from generator import promql as q
+from generator.compile.alert_rules import service_alert
 from generator.compile.ratelimit_rules import canonical
 from generator.durations import format_number
 from generator.ir import AlertingRule, RecordingRule, RuleGroup
@@ -59,14 +60,8 @@ def _recordings(cost: ResolvedCost) -> list[RecordingRule]:
 
 
 def _alert(cost: ResolvedCost, what: str, expr: str, severity: str, summary: str, description: str, hold: str | None, **extra: str) -> AlertingRule:
-    name = conv.cost_alert(cost.service, what)
-    return AlertingRule(
-        name,
-        expr,
-        {**cost.labels, conv.LABEL_SEVERITY: severity, conv.LABEL_CATEGORY: conv.CATEGORY_COST, conv.LABEL_SERVICE: cost.service, **extra},
-        {"summary": summary, "description": description, "runbook_url": conv.runbook_url(cost.runbook_base, name)},
-        for_=hold,
-    )
+    labels = {**cost.labels, conv.LABEL_SEVERITY: severity, conv.LABEL_CATEGORY: conv.CATEGORY_COST, conv.LABEL_SERVICE: cost.service, **extra}
+    return service_alert(conv.cost_alert(cost.service, what), expr, labels, cost.runbook_base, summary, description, hold)
 
 
 def _alerts(cost: ResolvedCost) -> list[AlertingRule]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from generator import conventions as conv
 from generator import promql as q
 from generator.durations import format_number
+from generator.compile.checks import firing_count
 from generator.ir import ExprCheck, Series, TestCase
 from generator.resolve import ResolvedCost
 
@@ -67,20 +68,13 @@ def _traffic(cost: ResolvedCost, model: str, segments: list[tuple[int, int]], ba
 
 
 def _alerts(cost: ResolvedCost, what: str | None, at: int, count: int) -> ExprCheck:
-    match = [q.Matcher("alertstate", "=", "firing"), q.Matcher(conv.LABEL_CATEGORY, "=", conv.CATEGORY_COST)]
-    if what:
-        match.append(q.Matcher("alertname", "=", conv.cost_alert(cost.service, what)))
-    expr = f"count({q.Selector('ALERTS', tuple(match))})"
-    return ExprCheck(expr, f"{at}m", (("{}", float(count)),) if count else ())
+    named = {conv.LABEL_ALERTNAME: conv.cost_alert(cost.service, what)} if what else {}
+    return firing_count({conv.LABEL_ALERTSTATE: conv.STATE_FIRING, conv.LABEL_CATEGORY: conv.CATEGORY_COST, **named}, at, count)
 
 
 def _severity(cost: ResolvedCost, what: str, severity: str, at: int, count: int) -> ExprCheck:
-    match = (
-        q.Matcher("alertstate", "=", "firing"),
-        q.Matcher("alertname", "=", conv.cost_alert(cost.service, what)),
-        q.Matcher(conv.LABEL_SEVERITY, "=", severity),
-    )
-    return ExprCheck(f"count({q.Selector('ALERTS', match)})", f"{at}m", (("{}", float(count)),))
+    match = {conv.LABEL_ALERTSTATE: conv.STATE_FIRING, conv.LABEL_ALERTNAME: conv.cost_alert(cost.service, what), conv.LABEL_SEVERITY: severity}
+    return firing_count(match, at, count)
 
 
 def _expensive(cost: ResolvedCost, base: Baseline) -> int:

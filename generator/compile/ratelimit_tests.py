@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from generator import conventions as conv
 from generator import promql as q
+from generator.compile.checks import firing_count
 from generator.ir import ExprCheck, Series, TestCase
 from generator.resolve import ResolvedRateLimits
 
@@ -31,13 +32,9 @@ def _requests(rl: ResolvedRateLimits, throttled_per_minute: int = 0) -> list[Ser
 
 
 def _firing(alert: str, at: int, by: tuple[str, ...], severity: str | None = None, count: int = 1) -> ExprCheck:
-    match = [q.Matcher("alertname", "=", alert), q.Matcher("alertstate", "=", "firing")]
-    if severity:
-        match.append(q.Matcher(conv.LABEL_SEVERITY, "=", severity))
-    expr = f"count by ({', '.join(by)}) ({q.Selector('ALERTS', tuple(match))})"
+    match = {conv.LABEL_ALERTNAME: alert, conv.LABEL_ALERTSTATE: conv.STATE_FIRING, **({conv.LABEL_SEVERITY: severity} if severity else {})}
     values = {conv.LABEL_MODEL: MODEL, conv.LABEL_DIMENSION: DIMENSION}
-    labels = str(q.Selector("", tuple(q.Matcher(k, "=", values[k]) for k in by)))
-    return ExprCheck(expr, f"{at}m", ((labels, float(count)),) if count else ())
+    return firing_count(match, at, count, {k: values[k] for k in by})
 
 
 def build(rl: ResolvedRateLimits) -> list[TestCase]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from generator import conventions as conv
 from generator import promql as q
+from generator.compile import alert_rules
 from generator.burnmodel import Model, Traffic, outage_detection_minutes
 from generator.durations import format_number, parse_seconds
 from generator.errors import SlogenError
@@ -108,13 +109,8 @@ def _counter_values(increments: tuple[int, ...], ends_at: int | None = None) -> 
     return " ".join(parts)
 
 
-def _series_labels(selector: q.Selector, extra: dict[str, str]) -> dict[str, str]:
-    labels = {m.label: m.value for m in selector.matchers if m.op == "="}
-    return {**labels, **extra}
-
-
 def _render_series(metric: str, labels: dict[str, str]) -> str:
-    return str(q.Selector(metric, tuple(q.Matcher(k, "=", v) for k, v in sorted(labels.items()))))
+    return q.series(q.Selector(metric), labels)
 
 
 def _status_values(slo: ResolvedSLO, profile: Profile) -> tuple[str, str, str | None]:
@@ -146,15 +142,15 @@ def _series(service: ResolvedService, slo: ResolvedSLO, traffic: Traffic, ends_a
         good, bad, _ = _status_values(slo, profile)
         status = profile.labels["status"]
         return (
-            Series(_render_series(sli.total.metric, _series_labels(sli.total, {**dims, status: good})), _counter_values(good_inc, ends_at)),
-            Series(_render_series(sli.total.metric, _series_labels(sli.total, {**dims, status: bad})), _counter_values(traffic.bad, ends_at)),
+            Series(q.series(sli.total, {**dims, status: good}), _counter_values(good_inc, ends_at)),
+            Series(q.series(sli.total, {**dims, status: bad}), _counter_values(traffic.bad, ends_at)),
         )
     assert isinstance(sli, HistogramSLI)
     le = format_number(parse_seconds(sli.threshold))
     return (
-        Series(_render_series(sli.good.metric, _series_labels(sli.total, {**dims, "le": le})), _counter_values(good_inc, ends_at)),
-        Series(_render_series(sli.good.metric, _series_labels(sli.total, {**dims, "le": "+Inf"})), _counter_values(traffic.total, ends_at)),
-        Series(_render_series(sli.total.metric, _series_labels(sli.total, dims)), _counter_values(traffic.total, ends_at)),
+        Series(q.series(sli.total.renamed(sli.good.metric), {**dims, "le": le}), _counter_values(good_inc, ends_at)),
+        Series(q.series(sli.total.renamed(sli.good.metric), {**dims, "le": "+Inf"}), _counter_values(traffic.total, ends_at)),
+        Series(q.series(sli.total, dims), _counter_values(traffic.total, ends_at)),
     )
 
 
@@ -162,13 +158,13 @@ def _series(service: ResolvedService, slo: ResolvedSLO, traffic: Traffic, ends_a
 
 
 def _alerts_query(rule: AlertingRule, extra: dict[str, str] | None = None) -> str:
-    match = {"alertname": rule.alert, "alertstate": "firing", **{k: rule.labels[k] for k in (conv.LABEL_LONG_WINDOW, conv.LABEL_SHORT_WINDOW) if k in rule.labels}}
-    return str(q.Selector("ALERTS", tuple(q.Matcher(k, "=", v) for k, v in {**match, **(extra or {})}.items())))
+    match = {conv.LABEL_ALERTNAME: rule.alert, conv.LABEL_ALERTSTATE: conv.STATE_FIRING, **{k: rule.labels[k] for k in (conv.LABEL_LONG_WINDOW, conv.LABEL_SHORT_WINDOW) if k in rule.labels}}
+    return str(q.Selector(conv.ALERTS, tuple(q.Matcher(k, "=", v) for k, v in {**match, **(extra or {})}.items())))
 
 
 def _alerts_sample(rule: AlertingRule, extra: dict[str, str] | None = None) -> str:
-    labels = {"alertname": rule.alert, "alertstate": "firing", **rule.labels, **(extra or {})}
-    return _render_series("ALERTS", labels)
+    labels = {conv.LABEL_ALERTNAME: rule.alert, conv.LABEL_ALERTSTATE: conv.STATE_FIRING, **rule.labels, **(extra or {})}
+    return _render_series(conv.ALERTS, labels)
 
 
 def _minutes(t: int) -> str:
@@ -270,10 +266,10 @@ def _nodata(service: ResolvedService, slo: ResolvedSLO, rules: list[AlertingRule
     hold = math.ceil(parse_seconds(slo.nodata_for) / 60)
     absent_from = last + 6  # the last sample stays visible for Prometheus' 5m lookback
     traffic = Traffic.of([(absent_from + hold + 5, RATE, 0)])
-    extra = {m.label: m.value for m in slo.sli.total.matchers if m.op == "="}
+    extra = alert_rules.result_labels(slo, rule)
     annotations = {k: _expand(v, "", "") for k, v in rule.annotations.items()}
     fires_at = absent_from + hold + 1
-    query = str(q.Selector("ALERTS", (q.Matcher("alertname", "=", rule.alert), q.Matcher("alertstate", "=", "firing"))))
+    query = str(q.Selector(conv.ALERTS, (q.Matcher(conv.LABEL_ALERTNAME, "=", rule.alert), q.Matcher(conv.LABEL_ALERTSTATE, "=", conv.STATE_FIRING))))
     return TestCase(
         name=f"{slo.name}: metrics vanish",
         series=_series(service, slo, traffic, ends_at=last),
@@ -301,8 +297,7 @@ def _classification(service: ResolvedService, slo: ResolvedSLO) -> TestCase:
         if excluded:
             per_minute[excluded] = 400
         for code, n in per_minute.items():
-            labels = _series_labels(sli.total, {**dims, status: code})
-            series.append(Series(_render_series(sli.total.metric, labels), f"0+{n}x20"))
+            series.append(Series(q.series(sli.total, {**dims, status: code}), f"0+{n}x20"))
         expected = round(100 / 600 * 1000)
         name = f"{slo.name}: timeouts fail" + (f", {excluded} burns no budget" if excluded else "")
     else:
@@ -313,9 +308,8 @@ def _classification(service: ResolvedService, slo: ResolvedSLO) -> TestCase:
         for shard, le, good_per_min in (("p2", le2, 200), ("p3", le3, 250)):
             shard_labels = {**dims, "shard": shard}
             for bucket, n in ((le, good_per_min), ("+Inf", 300)):
-                labels = _series_labels(sli.total, {**shard_labels, "le": bucket})
-                series.append(Series(_render_series(sli.good.metric, labels), f"0+{n}x20"))
-            series.append(Series(_render_series(sli.total.metric, _series_labels(sli.total, shard_labels)), "0+300x20"))
+                series.append(Series(q.series(sli.total.renamed(sli.good.metric), {**shard_labels, "le": bucket}), f"0+{n}x20"))
+            series.append(Series(q.series(sli.total, shard_labels), "0+300x20"))
         expected = round(150 / 600 * 1000)
         name = f"{slo.name}: le matches Prometheus 2 and 3 bucket labels"
     return TestCase(name=name, series=tuple(series), exprs=(ExprCheck(expr, "15m", ((_render_series("", sel), float(expected)),)),))

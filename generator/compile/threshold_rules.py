@@ -5,6 +5,7 @@ from __future__ import annotations
 from generator import conventions as conv
 from generator import promql as q
 from generator.durations import format_number, parse_seconds
+from generator.compile.alert_rules import service_alert
 from generator.ir import AlertingRule, RecordingRule, RuleGroup
 from generator.resolve import ResolvedThresholds
 
@@ -18,13 +19,8 @@ def _own(metric: str, t: ResolvedThresholds) -> q.Selector:
 
 
 def _alert(t: ResolvedThresholds, what: str, expr: str, severity: str, category: str, hold: str, summary: str, description: str) -> AlertingRule:
-    name = conv.threshold_alert(t.service, what)
-    return AlertingRule(
-        name, expr,
-        {**t.labels, conv.LABEL_SEVERITY: severity, conv.LABEL_CATEGORY: category, conv.LABEL_SERVICE: t.service},
-        {"summary": summary, "description": description, "runbook_url": conv.runbook_url(t.runbook_base, name)},
-        for_=hold,
-    )
+    labels = {**t.labels, conv.LABEL_SEVERITY: severity, conv.LABEL_CATEGORY: category, conv.LABEL_SERVICE: t.service}
+    return service_alert(conv.threshold_alert(t.service, what), expr, labels, t.runbook_base, summary, description, hold)
 
 
 def build(t: ResolvedThresholds) -> RuleGroup | None:

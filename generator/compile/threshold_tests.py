@@ -6,6 +6,7 @@ import re
 
 from generator import conventions as conv
 from generator import promql as q
+from generator.compile.checks import firing_count
 from generator.ir import ExprCheck, Series, TestCase
 from generator.resolve import ResolvedThresholds
 
@@ -13,10 +14,8 @@ RATE = 600
 
 
 def _firing(t: ResolvedThresholds, what: str, at: int, count: int, severity: str | None = None) -> ExprCheck:
-    match = [q.Matcher("alertstate", "=", "firing"), q.Matcher("alertname", "=", conv.threshold_alert(t.service, what))]
-    if severity:
-        match.append(q.Matcher(conv.LABEL_SEVERITY, "=", severity))
-    return ExprCheck(f"count({q.Selector('ALERTS', tuple(match))})", f"{at}m", (("{}", float(count)),) if count else ())
+    match = {conv.LABEL_ALERTSTATE: conv.STATE_FIRING, conv.LABEL_ALERTNAME: conv.threshold_alert(t.service, what)}
+    return firing_count({**match, **({conv.LABEL_SEVERITY: severity} if severity else {})}, at, count)
 
 
 def _status(selector: q.Selector, negative: bool) -> tuple[str, str]:
