@@ -30,7 +30,7 @@ tools: ## Install promtool and amtool (Debian packages prometheus, prometheus-al
 	@promtool --version | head -1
 
 test: $(VENV)/.installed tools ## Run the whole test suite (unit, golden, CLI, property, promtool)
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 lint: $(VENV)/.installed tools ## The CI gate: schema and bundle drift, promtool check/test, slogen's own checks
 	$(SLOGEN) schema --check --out slo.schema.json

@@ -24,8 +24,9 @@ LABEL_SEVERITY = "severity"
 LABEL_CATEGORY = "category"
 LABEL_LONG_WINDOW = "long_window"
 LABEL_SHORT_WINDOW = "short_window"
+LABEL_BUDGET = "budget"  # which cost allocation a spend alert is about
 RESERVED_LABELS = frozenset(
-    {LABEL_SLO, LABEL_SERVICE, LABEL_SEVERITY, LABEL_CATEGORY, LABEL_LONG_WINDOW, LABEL_SHORT_WINDOW, "alertname"}
+    {LABEL_SLO, LABEL_SERVICE, LABEL_SEVERITY, LABEL_CATEGORY, LABEL_LONG_WINDOW, LABEL_SHORT_WINDOW, LABEL_BUDGET, "alertname"}
 )
 
 # Prometheus' own series of alert states, read by the generated tests.
@@ -75,6 +76,11 @@ REQUESTS_RATE = "llm:requests:rate5m"
 def spend_rate(window: str) -> str:
     """The service's spend in USD per second, averaged over the window."""
     return f"llm:spend_usd:rate{window}"
+
+
+def budget_spend_rate(window: str) -> str:
+    """Spend of one cost allocation (label `budget`) in USD per second, averaged over the window."""
+    return f"llm:budget_spend_usd:rate{window}"
 
 
 def requests_rate(window: str) -> str:
@@ -136,6 +142,13 @@ CATEGORY_QUALITY = "quality"
 TTFT_P95 = "llm:ttft_seconds:p95_rate5m"
 ERROR_SHARE_2M = "llm:request_errors:ratio_rate2m"
 TRUNCATED_SHARE_1H = "llm:responses_truncated:ratio_rate1h"
+CACHE_READ_SHARE_30M = "llm:cache_read_share:ratio_rate30m"
+OUTPUT_SPEED_5M = "llm:output_tokens_per_second:rate5m"
+OUTPUT_SPEED_30M = "llm:output_tokens_per_second:rate30m"
+
+
+def server_error_share(window: str) -> str:
+    return f"llm:server_errors:ratio_rate{window}"
 
 
 def ratelimit_group(service: str) -> str:

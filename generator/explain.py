@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from generator.burnmodel import outage_detection_minutes
+from generator.compile.threshold_rules import MIN_FAILURES
 from generator.durations import format_number, parse_seconds
-from generator.resolve import ResolvedCost, ResolvedRateLimits, ResolvedService, ResolvedSLO
+from generator.resolve import ResolvedCost, ResolvedRateLimits, ResolvedService, ResolvedSLO, ResolvedThresholds
 
 
 def _minutes(value: float) -> str:
@@ -84,7 +85,40 @@ def explain_cost(cost: ResolvedCost) -> list[str]:
     lines.append(f"  warning  when spend over 15m runs above {format_number(cost.anomaly_factor)}x its 1-day average")
     if cost.cost_counter is None:
         lines.append("  info     when tokens arrive from a model without a price (priced at the default meanwhile)")
+    for a in cost.allocations:
+        lines.append(
+            f"  allocation {a.name} ({', '.join(a.features)}): ${format_number(a.monthly_usd)} per 30 days, the same burn-rate pairs "
+            f"on its pace (${a.pace * 3600:.4f}/h), forecast line {_pct(a.max_overspend)}%"
+            + (f", labels {', '.join(f'{k}={v}' for k, v in a.labels.items())}" if a.labels else "")
+        )
     return lines
+
+
+def explain_thresholds(t: ResolvedThresholds) -> list[str]:
+    lines = ["Fixed thresholds:"]
+    if t.ttft_bucket is not None:
+        for severity, seconds, hold in t.ttft_lines:
+            lines.append(f"  {severity:<8} (latency) when p95 time to first token stays above {format_number(seconds)}s for {hold}")
+    if t.burst is not None:
+        _, _, share, hold = t.burst
+        lines.append(f"  warning  (availability) when more than {_pct(share)}% of requests fail over 2m for {hold} (and at least {MIN_FAILURES} failed)")
+    if t.server_errors is not None:
+        _, _, share, hold = t.server_errors
+        lines.append(f"  warning  (availability) when 5xx/529 answers exceed {_pct(share)}% over both 15m and 5m for {hold}")
+    if t.truncated is not None:
+        lines.append(f"  warning  (quality) when more than {_pct(t.truncation_share)}% of responses over 1h stop at max_tokens")
+    if t.cache is not None:
+        steady, collapsed = t.cache
+        lines.append(
+            f"  warning  (cost) when a feature's cache-read share of prompt tokens falls below {_pct(collapsed)}% over 30m "
+            f"after a day with a median above {_pct(steady)}%, for 15m"
+        )
+    if t.duration_sum is not None:
+        lines.append(
+            f"  warning  (latency) when a model's output tokens per second over 30m fall more than {_pct(t.speed_drop)}% below "
+            "its median of the last day, for 15m"
+        )
+    return lines if len(lines) > 1 else []
 
 
 def explain(service: ResolvedService) -> str:
@@ -95,5 +129,6 @@ def explain(service: ResolvedService) -> str:
         lines += explain_cost(service.cost) + [""]
     if service.rate_limits is not None:
         lines += explain_rate_limits(service.rate_limits) + [""]
+    lines += explain_thresholds(service.thresholds) + [""]
     lines += [f"warning: {w}" for w in service.warnings]
     return "\n".join(lines).rstrip() + "\n"

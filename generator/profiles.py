@@ -26,6 +26,10 @@ class Signal:
     def count_metric(self) -> str:
         return f"{self.metric}_count"
 
+    @property
+    def sum_metric(self) -> str:
+        return f"{self.metric}_sum"
+
 
 @dataclass(frozen=True)
 class Profile:

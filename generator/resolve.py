@@ -111,6 +111,21 @@ class ResolvedRateLimits:
 
 
 @dataclass(frozen=True)
+class Allocation:
+    """Part of the spend (some features) with a budget of its own."""
+
+    name: str
+    features: tuple[str, ...]
+    monthly_usd: float
+    max_overspend: Fraction
+    labels: dict[str, str]
+
+    @property
+    def pace(self) -> float:
+        return self.monthly_usd / (30 * 86400)
+
+
+@dataclass(frozen=True)
 class ResolvedCost:
     """Money as an SLO: spend per second against the pace that spends the monthly budget in 30 days."""
 
@@ -119,6 +134,7 @@ class ResolvedCost:
     cost_counter: Selector | None  # the exporter's USD counter, when the spec chose it
     requests: Selector
     by: dict[str, str]  # canonical label -> the exporter's label name
+    status_label: str
     prices: tuple[tuple[str, str, float], ...]  # (model, token type, USD per token)
     default_prices: tuple[tuple[str, float], ...]  # (token type, USD per token)
     monthly_usd: float
@@ -128,6 +144,7 @@ class ResolvedCost:
     pairs: tuple[win.BurnPair, ...]
     labels: dict[str, str]
     runbook_base: str
+    allocations: tuple[Allocation, ...] = ()
 
     @property
     def pace(self) -> float:
@@ -148,6 +165,12 @@ class ResolvedThresholds:
     responses: Selector | None
     truncated: Selector | None
     truncation_share: Fraction
+    server_errors: tuple[Selector, Selector, Fraction, str] | None  # 5xx, total, share, for
+    tokens: Selector
+    by: dict[str, str]  # canonical label -> the exporter's label name
+    cache: tuple[Fraction, Fraction] | None  # steady share, collapsed share
+    duration_sum: Selector | None  # seconds spent in requests, for output speed
+    speed_drop: Fraction
 
 
 @dataclass(frozen=True)
@@ -214,6 +237,7 @@ def _thresholds(spec: Spec, profile: Profile, slos: list[ResolvedSLO]) -> Resolv
         total = _base(spec, profile.signals["requests"].metric)
         ratio = RatioSLI(total.plus(Matcher(profile.labels["status"], "!~", "2..")), total, "")
     responses = _base(spec, profile.signals["responses"].metric)
+    requests = _base(spec, profile.signals["requests"].metric)
     return ResolvedThresholds(
         service=spec.service,
         labels=_service_labels(spec),
@@ -227,7 +251,21 @@ def _thresholds(spec: Spec, profile: Profile, slos: list[ResolvedSLO]) -> Resolv
         responses=responses if a.truncations.enabled else None,
         truncated=responses.plus(Matcher(profile.labels["stop_reason"], "=", "max_tokens")) if a.truncations.enabled else None,
         truncation_share=Fraction(repr(a.truncations.ratio)) / 100,
+        server_errors=(
+            requests.plus(Matcher(profile.labels["status"], "=~", "5..")), requests, _fraction(a.server_errors.ratio), a.server_errors.hold
+        )
+        if a.server_errors.enabled
+        else None,
+        tokens=_base(spec, profile.signals["tokens"].metric),
+        by={conv.LABEL_MODEL: profile.labels["model"], conv.LABEL_FEATURE: profile.labels["feature"], conv.LABEL_TOKEN_TYPE: profile.labels["token_type"]},
+        cache=(_fraction(a.cache_reads.steady), _fraction(a.cache_reads.collapsed)) if a.cache_reads.enabled else None,
+        duration_sum=_base(spec, profile.signals["duration"].sum_metric) if a.output_speed.enabled else None,
+        speed_drop=_fraction(a.output_speed.drop),
     )
+
+
+def _fraction(percent: float) -> Fraction:
+    return Fraction(repr(percent)) / 100
 
 
 TOKEN_TYPES = ("input", "output", "cache_write", "cache_read")
@@ -252,15 +290,26 @@ def _cost(spec: Spec, profile: Profile) -> ResolvedCost:
         cost_counter=_base(spec, profile.signals["cost"].metric) if budget.source == "counter" else None,
         requests=_base(spec, profile.signals["requests"].metric),
         by={conv.LABEL_MODEL: profile.labels["model"], conv.LABEL_FEATURE: profile.labels["feature"], conv.LABEL_TOKEN_TYPE: profile.labels["token_type"]},
+        status_label=profile.labels["status"],
         prices=tuple(prices),
         default_prices=tuple(defaults),
         monthly_usd=budget.monthly_usd,
-        max_overspend=Fraction(repr(budget.max_overspend)) / 100,
+        max_overspend=_fraction(budget.max_overspend),
         per_request_usd=budget.per_request_usd,
         anomaly_factor=budget.anomaly_factor,
         pairs=win.catalogs()[30 * 86400].pairs,
         labels=_service_labels(spec),
         runbook_base=spec.links.runbooks,
+        allocations=tuple(
+            Allocation(
+                name=name,
+                features=tuple(a.features or (name,)),
+                monthly_usd=a.monthly_usd,
+                max_overspend=_fraction(a.max_overspend if a.max_overspend is not None else budget.max_overspend),
+                labels=dict(a.labels),
+            )
+            for name, a in sorted(budget.allocations.items())
+        ),
     )
 
 

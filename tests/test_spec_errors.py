@@ -44,6 +44,16 @@ CASES = {
     "reserved label": (GOOD + "labels: {severity: high}\n", ["labels", "set by slogen itself"]),
     "bad label name": (GOOD + "labels: {'team-name': x}\n", ["labels", "not a Prometheus label name"]),
     "cost budget without prices": (GOOD + "budgets: {cost: {monthly_usd: 100}}\n", ["budgets.cost", "needs a `pricing` table", "source: counter"]),
+    "cache-read lines out of order": (GOOD + "alerts: {cache_reads: {steady: 5%, collapsed: 10%}}\n", ["alerts.cache_reads", "must be below steady"]),
+    "server-error share of 100%": (GOOD + "alerts: {server_errors: {ratio: 100}}\n", ["alerts.server_errors.ratio", "above 0 and below 100"]),
+    "allocation without a budget": (
+        GOOD + "budgets: {cost: {monthly_usd: 100, source: counter, allocations: {chat: {features: [chat]}}}}\n",
+        ["budgets.cost.allocations.chat.monthly_usd", "required"],
+    ),
+    "allocation using slogen's budget label": (
+        GOOD + "budgets: {cost: {monthly_usd: 100, source: counter, allocations: {chat: {monthly_usd: 10, labels: {budget: x}}}}}\n",
+        ["budgets.cost.allocations.chat.labels", "set by slogen itself"],
+    ),
     "rate-limit lines out of order": (GOOD + "budgets: {rate_limits: {warning: 95%, critical: 90%}}\n", ["budgets.rate_limits", "warning < critical"]),
 }
 

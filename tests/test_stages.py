@@ -198,13 +198,29 @@ def test_threshold_alerts_follow_the_seeds_and_can_be_switched_off():
     from generator.compile import threshold_rules
 
     group = threshold_rules.build(service().thresholds)
-    alerts = [(r.alert, r.labels["severity"], r.labels["category"], r.expr, r.for_) for r in group.rules if hasattr(r, "alert")]
-    assert alerts == [
-        ("SvcTtftP95High", "warning", "latency", 'llm:ttft_seconds:p95_rate5m{service="svc"} > 5', "5m"),
-        ("SvcTtftP95High", "critical", "latency", 'llm:ttft_seconds:p95_rate5m{service="svc"} > 15', "3m"),
-        ("SvcErrorBurst", "warning", "availability", 'llm:request_errors:ratio_rate2m{service="svc"} > 0.05\nand on ()\n'
-         'sum(rate(claude_api_requests_total{status_code!~"400|404", status_code!~"2.."}[2m])) * 120 >= 5', "5m"),
-        ("SvcMaxTokensTruncations", "warning", "quality", 'llm:responses_truncated:ratio_rate1h{service="svc"} > 0.1', "10m"),
-    ]
-    off = {"ttft_p95": {"enabled": False}, "error_burst": {"enabled": False}, "truncations": {"enabled": False}}
+    alerts = {(r.alert, r.labels["severity"]): (r.labels["category"], r.expr, r.for_) for r in group.rules if hasattr(r, "alert")}
+    assert {k: (c, f) for k, (c, _, f) in alerts.items()} == {
+        ("SvcTtftP95High", "warning"): ("latency", "5m"),
+        ("SvcTtftP95High", "critical"): ("latency", "3m"),
+        ("SvcErrorBurst", "warning"): ("availability", "5m"),
+        ("SvcServerErrorsSustained", "warning"): ("availability", "10m"),
+        ("SvcMaxTokensTruncations", "warning"): ("quality", "10m"),
+        ("SvcCacheReadsCollapsed", "warning"): ("cost", "15m"),
+        ("SvcOutputSpeedDegraded", "warning"): ("latency", "15m"),
+    }
+    exprs = {name: expr for (name, _), (_, expr, _) in alerts.items()}
+    assert alerts[("SvcTtftP95High", "warning")][1] == 'llm:ttft_seconds:p95_rate5m{service="svc"} > 5'
+    assert exprs["SvcErrorBurst"] == (
+        'llm:request_errors:ratio_rate2m{service="svc"} > 0.05\nand on ()\n'
+        'sum(rate(claude_api_requests_total{status_code!~"400|404", status_code!~"2.."}[2m])) * 120 >= 5'
+    )
+    assert exprs["SvcServerErrorsSustained"] == (
+        'llm:server_errors:ratio_rate15m{service="svc"} > 0.01\nand on ()\nllm:server_errors:ratio_rate5m{service="svc"} > 0.01\n'
+        'and on ()\nsum(rate(claude_api_requests_total{status_code=~"5.."}[15m])) * 900 >= 10'
+    )
+    assert exprs["SvcMaxTokensTruncations"] == 'llm:responses_truncated:ratio_rate1h{service="svc"} > 0.1'
+    assert "< 0.01\nand\nquantile_over_time(0.5, llm:cache_read_share:ratio_rate30m{service=\"svc\"}[1d]) > 0.1" in exprs["SvcCacheReadsCollapsed"]
+    assert exprs["SvcOutputSpeedDegraded"].startswith('llm:output_tokens_per_second:rate30m{service="svc"} < 0.5 * quantile_over_time(0.5, ')
+    names = ("ttft_p95", "error_burst", "server_errors", "truncations", "cache_reads", "output_speed")
+    off = {name: {"enabled": False} for name in names}
     assert threshold_rules.build(service(alerts=off).thresholds) is None

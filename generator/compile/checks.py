@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from generator import conventions as conv
 from generator import promql as q
+from generator.durations import format_number
 from generator.ir import ExprCheck
+
+
+def counter(segments: list[tuple[int, float]]) -> str:
+    """promtool input for a counter growing by `per_minute` for `minutes`, segment after segment (one sample a minute)."""
+    parts, total = [], 0.0
+    for minutes, per_minute in segments:
+        parts.append(f"{format_number(round(total, 6))}+{format_number(round(per_minute, 6))}x{minutes - 1}")
+        total += per_minute * minutes
+    return " ".join(parts)
 
 
 def firing_count(match: dict[str, str], at: int, count: int, by: dict[str, str] | None = None) -> ExprCheck:

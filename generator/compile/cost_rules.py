@@ -6,6 +6,9 @@ over an hour spends 2% of the month's budget in that hour, as for error budgets.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from fractions import Fraction
+
 from generator import conventions as conv
 from generator import promql as q
 from generator.compile.alert_rules import service_alert
@@ -15,7 +18,7 @@ from generator.ir import AlertingRule, RecordingRule, RuleGroup
 from generator.resolve import ResolvedCost
 
 DERIVED_WINDOWS = ("15m", "30m", "1h", "2h", "6h", "1d", "3d")
-ANOMALY_WINDOW, BASELINE_WINDOW = "15m", "1d"
+ANOMALY_WINDOW, BASELINE_WINDOW, FORECAST_WINDOW = "15m", "1d", "1d"
 
 
 def own(metric: str, cost: ResolvedCost, **extra: str) -> q.Selector:
@@ -56,7 +59,21 @@ def _recordings(cost: ResolvedCost) -> list[RecordingRule]:
     for window in DERIVED_WINDOWS:
         rules.append(RecordingRule(conv.spend_rate(window), f"avg_over_time({own(conv.spend_rate('5m'), cost)}[{window}])", labels))
     rules.append(RecordingRule(conv.requests_rate("1h"), f"avg_over_time({own(conv.requests_rate('5m'), cost)}[1h])", labels))
+    if cost.allocations:
+        for a in cost.allocations:
+            # A quiet feature spends 0, not nothing: the long windows must average the silence in.
+            features = own(conv.COST_RATE, cost).plus(q.Matcher(conv.LABEL_FEATURE, "=~", q.alternation(list(a.features))))
+            spent = f"sum({features}) or vector(0)"
+            rules.append(RecordingRule(conv.budget_spend_rate("5m"), spent, {**labels, conv.LABEL_BUDGET: a.name}))
+        for window in _allocation_windows(cost):
+            expr = f"avg_over_time({own(conv.budget_spend_rate('5m'), cost)}[{window}])"
+            rules.append(RecordingRule(conv.budget_spend_rate(window), expr, labels))
     return rules
+
+
+def _allocation_windows(cost: ResolvedCost) -> list[str]:
+    used = {w for p in cost.pairs for w in (p.long, p.short)} | {FORECAST_WINDOW}
+    return [w for w in DERIVED_WINDOWS if w in used]
 
 
 def _alert(cost: ResolvedCost, what: str, expr: str, severity: str, summary: str, description: str, hold: str | None, **extra: str) -> AlertingRule:
@@ -64,32 +81,43 @@ def _alert(cost: ResolvedCost, what: str, expr: str, severity: str, summary: str
     return service_alert(conv.cost_alert(cost.service, what), expr, labels, cost.runbook_base, summary, description, hold)
 
 
-def _alerts(cost: ResolvedCost) -> list[AlertingRule]:
-    pace = format_number(cost.pace)
-    month = format_number(cost.monthly_usd)
+def _budget_alerts(cost: ResolvedCost, spend: Callable[[str], q.Selector], monthly: float, overspend: Fraction, of: str, **extra: str) -> list[AlertingRule]:
+    """Burn-rate pairs on the spend pace, and the 30-day forecast, for the service or one allocation."""
+    pace = format_number(monthly / (30 * 86400))
+    month = format_number(monthly)
     alerts = []
     for pair in cost.pairs:
         factor = format_number(float(pair.factor))
-        expr = q.AND.join(f"{own(conv.spend_rate(w), cost)} / {pace} > {factor}" for w in (pair.long, pair.short))
+        expr = q.AND.join(f"{spend(w)} / {pace} > {factor}" for w in (pair.long, pair.short))
         alerts.append(
             _alert(
                 cost, "SpendBudgetBurn", expr, pair.severity,
-                f"{cost.service}: spending the ${month} monthly budget too fast",
-                f'Spend over the last {pair.long} and {pair.short} runs at {{{{ $value | printf "%.1f" }}}}x the pace that '
+                f"{cost.service}: spending the ${month} monthly budget{of} too fast",
+                f'Spend{of} over the last {pair.long} and {pair.short} runs at {{{{ $value | printf "%.1f" }}}}x the pace that '
                 f"uses ${month} in 30 days; at {factor}x, {format_number(float(pair.budget_percent))}% of the month's budget goes in {pair.long}.",
-                None, long_window=pair.long, short_window=pair.short,
+                None, long_window=pair.long, short_window=pair.short, **extra,
             )
         )
-    limit = format_number(float(cost.max_overspend) * cost.monthly_usd)
+    limit = format_number(float(overspend) * monthly)
     alerts.append(
         _alert(
-            cost, "SpendForecastOverBudget", f"{own(conv.spend_rate('1d'), cost)} * {30 * 86400} > {limit}", conv.SEVERITY_TICKET,
-            f"{cost.service}: on course to spend more than {format_number(float(cost.max_overspend * 100))}% of the monthly budget",
-            f'At the last day\'s pace, 30 days cost ${{{{ $value | printf "%.0f" }}}}, above ${limit} '
-            f"({format_number(float(cost.max_overspend * 100))}% of ${month}).",
-            "30m",
+            cost, "SpendForecastOverBudget", f"{spend(FORECAST_WINDOW)} * {30 * 86400} > {limit}", conv.SEVERITY_TICKET,
+            f"{cost.service}: on course to spend more than {format_number(float(overspend * 100))}% of the monthly budget{of}",
+            f'At the last day\'s pace, 30 days{of} cost ${{{{ $value | printf "%.0f" }}}}, above ${limit} '
+            f"({format_number(float(overspend * 100))}% of ${month}).",
+            "30m", **extra,
         )
     )
+    return alerts
+
+
+def _alerts(cost: ResolvedCost) -> list[AlertingRule]:
+    alerts = _budget_alerts(cost, lambda w: own(conv.spend_rate(w), cost), cost.monthly_usd, cost.max_overspend, "")
+    for a in cost.allocations:
+        alerts += _budget_alerts(
+            cost, lambda w, a=a: own(conv.budget_spend_rate(w), cost, budget=a.name), a.monthly_usd, a.max_overspend, f" of {a.name}",
+            **a.labels, budget=a.name,
+        )
     if cost.per_request_usd is not None:
         per = format_number(cost.per_request_usd)
         spend, reqs = own(conv.spend_rate("1h"), cost), own(conv.requests_rate("1h"), cost)

@@ -8,21 +8,14 @@ from dataclasses import dataclass
 from generator import conventions as conv
 from generator import promql as q
 from generator.durations import format_number
-from generator.compile.checks import firing_count
+from generator.compile.checks import counter, firing_count
 from generator.ir import ExprCheck, Series, TestCase
-from generator.resolve import ResolvedCost
+from generator.resolve import Allocation, ResolvedCost
 
 FEATURE = "chat"
 INPUT, OUTPUT = 100, 20  # tokens per request
 USD_PER_REQUEST = 0.0006  # the same request at Sonnet prices, for exporters that count USD themselves
 
-
-def _counter(segments: list[tuple[int, float]]) -> str:
-    parts, total = [], 0.0
-    for minutes, per_minute in segments:
-        parts.append(f"{format_number(round(total, 6))}+{format_number(round(per_minute, 6))}x{minutes - 1}")
-        total += per_minute * minutes
-    return " ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -50,18 +43,26 @@ class Baseline:
         return self.requests_per_minute * self.usd_per_request / 60 / cost.pace
 
 
-def _traffic(cost: ResolvedCost, model: str, segments: list[tuple[int, int]], base: Baseline, requests_per_minute: int | None = None) -> list[Series]:
+def _free_feature(cost: ResolvedCost) -> str:
+    """A feature no allocation covers, so service-wide tests see no allocation alerts."""
+    taken = {f for a in cost.allocations for f in a.features}
+    return next(f for f in (FEATURE, "slogen-test-feature") if f not in taken)
+
+
+def _traffic(
+    cost: ResolvedCost, model: str, segments: list[tuple[int, float]], base: Baseline, requests_per_minute: int | None = None, feature: str | None = None
+) -> list[Series]:
     """Token (or USD) and request counters; `segments` are (minutes, multiplier of the baseline spend)."""
     rpm = base.requests_per_minute if requests_per_minute is None else requests_per_minute
     by = cost.by
-    labels = {by[conv.LABEL_MODEL]: model, by[conv.LABEL_FEATURE]: FEATURE}
+    labels = {by[conv.LABEL_MODEL]: model, by[conv.LABEL_FEATURE]: feature or _free_feature(cost)}
     minutes = sum(m for m, _ in segments)
-    requests = Series(q.series(cost.requests, {**labels, "status_code": "200"}), f"0+{rpm}x{minutes}")
+    requests = Series(q.series(cost.requests, {**labels, cost.status_label: "200"}), f"0+{rpm}x{minutes}")
     if cost.cost_counter is not None:
         usd = [(m, rpm * base.usd_per_request * k) for m, k in segments]
-        return [Series(q.series(cost.cost_counter, labels), _counter(usd)), requests]
+        return [Series(q.series(cost.cost_counter, labels), counter(usd)), requests]
     out = [
-        Series(q.series(cost.tokens, {**labels, by[conv.LABEL_TOKEN_TYPE]: kind}), _counter([(m, rpm * per * k) for m, k in segments]))
+        Series(q.series(cost.tokens, {**labels, by[conv.LABEL_TOKEN_TYPE]: kind}), counter([(m, rpm * per * k) for m, k in segments]))
         for kind, per in (("input", base.input_tokens), ("output", base.output_tokens))
     ]
     return [*out, requests]
@@ -72,8 +73,13 @@ def _alerts(cost: ResolvedCost, what: str | None, at: int, count: int) -> ExprCh
     return firing_count({conv.LABEL_ALERTSTATE: conv.STATE_FIRING, conv.LABEL_CATEGORY: conv.CATEGORY_COST, **named}, at, count)
 
 
-def _severity(cost: ResolvedCost, what: str, severity: str, at: int, count: int) -> ExprCheck:
-    match = {conv.LABEL_ALERTSTATE: conv.STATE_FIRING, conv.LABEL_ALERTNAME: conv.cost_alert(cost.service, what), conv.LABEL_SEVERITY: severity}
+def _severity(cost: ResolvedCost, what: str, severity: str, at: int, count: int, budget: str = "") -> ExprCheck:
+    match = {
+        conv.LABEL_ALERTSTATE: conv.STATE_FIRING,
+        conv.LABEL_ALERTNAME: conv.cost_alert(cost.service, what),
+        conv.LABEL_SEVERITY: severity,
+        conv.LABEL_BUDGET: budget,
+    }
     return firing_count(match, at, count)
 
 
@@ -87,6 +93,21 @@ def _priced_model(cost: ResolvedCost) -> str | None:
     """A listed model, preferring a mid-priced one (Sonnet in the seeds)."""
     models = sorted({m for m, _, _ in cost.prices})
     return next((m for m in models if "sonnet" in m), models[len(models) // 2] if models else None)
+
+
+def _allocation_case(cost: ResolvedCost, model: str, base: Baseline, a: Allocation, lead: int) -> TestCase:
+    """One of the allocation's features spending at about 50x its own pace pages for that allocation."""
+    own_burn = base.burn(cost) * cost.monthly_usd / a.monthly_usd  # the steady traffic against the allocation's pace
+    times = 50 / own_burn
+    checks = [_severity(cost, "SpendBudgetBurn", conv.SEVERITY_PAGE, lead, 0, a.name), _severity(cost, "SpendBudgetBurn", conv.SEVERITY_PAGE, lead + 45, 2, a.name)]
+    if base.burn(cost) * times < 1:  # a small part of the service's own budget: the service-wide alerts stay quiet
+        checks.append(_severity(cost, "SpendBudgetBurn", conv.SEVERITY_PAGE, lead + 45, 0))
+    quiet = 0.5 / own_burn  # half the allocation's pace before the runaway
+    return TestCase(
+        f"cost: {a.name} spending 50x its own budget pace pages for {a.name}",
+        tuple(_traffic(cost, model, [(lead, quiet), (60, times)], base, feature=a.features[0])),
+        exprs=tuple(checks),
+    )
 
 
 def build(cost: ResolvedCost) -> list[TestCase]:
@@ -131,6 +152,7 @@ def build(cost: ResolvedCost) -> list[TestCase]:
     ]
     if cost.cost_counter is not None:
         del cases[2]  # an exporter's USD counter has no unpriced models
+    cases += [_allocation_case(cost, model, base, a, lead) for a in cost.allocations]
     if cost.per_request_usd is not None:
         cases.append(
             TestCase(

@@ -118,6 +118,16 @@ THRESHOLD_TEXT = {
     "or degrade the feature if the provider is slow.",
     "ErrorBurst": "A short burst of failed requests. The SLO burn-rate alerts decide whether it pages; this one says it "
     "started. Check 529 overload, 429 rate limits, timeouts and recent deploys.",
+    "ServerErrorsSustained": "Server errors (5xx, and 529 when the provider is overloaded) have gone on for a while, over both "
+    "15m and 5m. Check the provider's status page and the split of 500/529 by model; fail over to another model or region, "
+    "or shed load. The SLO burn-rate alerts decide whether it pages.",
+    "CacheReadsCollapsed": "A feature that read most of its prompt from the cache now reads almost nothing from it, so every "
+    "request pays the full input price and takes longer. Likely causes: a prompt change that alters the cached prefix (a "
+    "timestamp or user id early in the prompt), cache_control removed, a model switch, or traffic too sparse to keep the "
+    "cache warm. Compare cache_read and cache_write tokens for the feature.",
+    "OutputSpeedDegraded": "A model writes fewer output tokens per second of request time than it did over the last day. "
+    "Likely causes: provider degradation, queueing in our client, retries inside requests, or a change that made answers "
+    "much shorter (the first-token wait then weighs more). Compare TTFT and output tokens per request for the model.",
     "MaxTokensTruncations": "Many responses stop at max_tokens: users get half answers. A prompt change asked for longer "
     "output, or max_tokens was lowered. Raise max_tokens for the feature or ask for shorter answers.",
 }

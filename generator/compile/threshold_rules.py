@@ -6,12 +6,17 @@ from generator import conventions as conv
 from generator import promql as q
 from generator.durations import format_number, parse_seconds
 from generator.compile.alert_rules import service_alert
+from generator.compile.ratelimit_rules import canonical
 from generator.ir import AlertingRule, RecordingRule, RuleGroup
 from generator.resolve import ResolvedThresholds
 
 # 2m holds four scrapes at a 30s interval, yet reacts within minutes.
 BURST_WINDOW = "2m"
 MIN_FAILURES = 5
+# Sustained: above the line over 15m and over the last 5m, for a while; a 3-minute blip is neither.
+SUSTAINED_WINDOW, SUSTAINED_SHORT, SUSTAINED_MIN = "15m", "5m", 10
+CACHE_WINDOW, CACHE_BASELINE = "30m", "1d"
+SPEED_BASELINE = "1d"
 
 
 def _own(metric: str, t: ResolvedThresholds) -> q.Selector:
@@ -21,6 +26,80 @@ def _own(metric: str, t: ResolvedThresholds) -> q.Selector:
 def _alert(t: ResolvedThresholds, what: str, expr: str, severity: str, category: str, hold: str, summary: str, description: str) -> AlertingRule:
     labels = {**t.labels, conv.LABEL_SEVERITY: severity, conv.LABEL_CATEGORY: category, conv.LABEL_SERVICE: t.service}
     return service_alert(conv.threshold_alert(t.service, what), expr, labels, t.runbook_base, summary, description, hold)
+
+
+def _share(bad: q.Selector, total: q.Selector, window: str) -> str:
+    """Share of `total` that is `bad`: 0, not nothing, while requests flow without failures."""
+    return f"(sum(rate({bad}[{window}])) or 0 * sum(rate({total}[{window}]))) / clamp_min(sum(rate({total}[{window}])), 1e-12)"
+
+
+def _server_errors(t: ResolvedThresholds) -> list[RecordingRule | AlertingRule]:
+    assert t.server_errors is not None
+    bad, total, share, hold = t.server_errors
+    labels = {conv.LABEL_SERVICE: t.service}
+    line = format_number(float(share))
+    windows = (SUSTAINED_WINDOW, SUSTAINED_SHORT)
+    expr = "\nand on ()\n".join(
+        [f"{_own(conv.server_error_share(w), t)} > {line}" for w in windows]
+        + [f"sum(rate({bad}[{SUSTAINED_WINDOW}])) * {int(parse_seconds(SUSTAINED_WINDOW))} >= {SUSTAINED_MIN}"]
+    )
+    percent = format_number(float(share * 100))
+    return [
+        *(RecordingRule(conv.server_error_share(w), _share(bad, total, w), labels) for w in windows),
+        _alert(
+            t, "ServerErrorsSustained", expr, conv.SEVERITY_TICKET, conv.CATEGORY_AVAILABILITY, hold,
+            f"{t.service}: server errors (5xx, 529 overloaded) above {percent}% for {hold}",
+            f"{{{{ $value | humanizePercentage }}}} of requests over the last {SUSTAINED_WINDOW} were answered 5xx or 529 "
+            f"(line: {percent}% over both {SUSTAINED_WINDOW} and {SUSTAINED_SHORT}, for {hold}): the provider is failing, not a blip.",
+        ),
+    ]
+
+
+def _cache_reads(t: ResolvedThresholds) -> list[RecordingRule | AlertingRule]:
+    assert t.cache is not None
+    steady, collapsed = t.cache
+    kind, feature = t.by[conv.LABEL_TOKEN_TYPE], t.by[conv.LABEL_FEATURE]
+    reads = t.tokens.plus(q.Matcher(kind, "=", "cache_read"))
+    prompt = t.tokens.plus(q.Matcher(kind, "!=", "output"))
+    w = CACHE_WINDOW
+    # No prompt tokens at all is silence, not a collapse: the share is then absent, not 0.
+    expr = f"sum by ({feature}) (rate({reads}[{w}])) / (sum by ({feature}) (rate({prompt}[{w}])) > 0)"
+    share = _own(conv.CACHE_READ_SHARE_30M, t)
+    alert = (
+        f"{share} < {format_number(float(collapsed))}\n"
+        f"and\nquantile_over_time(0.5, {share}[{CACHE_BASELINE}]) > {format_number(float(steady))}"
+    )
+    return [
+        RecordingRule(conv.CACHE_READ_SHARE_30M, canonical(expr, {conv.LABEL_FEATURE: feature}), {conv.LABEL_SERVICE: t.service}),
+        _alert(
+            t, "CacheReadsCollapsed", alert, conv.SEVERITY_TICKET, conv.CATEGORY_COST, "15m",
+            f"{t.service}: prompt caching stopped working for {{{{ $labels.{conv.LABEL_FEATURE} }}}}",
+            f"Cache reads are {{{{ $value | humanizePercentage }}}} of prompt tokens over the last {w}, after a day mostly above "
+            f"{format_number(float(steady * 100))}%: the cache prefix changed or expired, and every request now pays full input price.",
+        ),
+    ]
+
+
+def _output_speed(t: ResolvedThresholds) -> list[RecordingRule | AlertingRule]:
+    assert t.duration_sum is not None
+    kind, model = t.by[conv.LABEL_TOKEN_TYPE], t.by[conv.LABEL_MODEL]
+    output = t.tokens.plus(q.Matcher(kind, "=", "output"))
+    expr = f"sum by ({model}) (rate({output}[5m])) / (sum by ({model}) (rate({t.duration_sum}[5m])) > 0)"
+    labels = {conv.LABEL_SERVICE: t.service}
+    fast, slow = _own(conv.OUTPUT_SPEED_5M, t), _own(conv.OUTPUT_SPEED_30M, t)
+    keep = format_number(float(1 - t.speed_drop))
+    return [
+        RecordingRule(conv.OUTPUT_SPEED_5M, canonical(expr, {conv.LABEL_MODEL: model}), labels),
+        RecordingRule(conv.OUTPUT_SPEED_30M, f"avg_over_time({fast}[30m])", labels),
+        _alert(
+            t, "OutputSpeedDegraded", f"{slow} < {keep} * quantile_over_time(0.5, {fast}[{SPEED_BASELINE}])",
+            conv.SEVERITY_TICKET, conv.CATEGORY_LATENCY, "15m",
+            f"{t.service}: {{{{ $labels.{conv.LABEL_MODEL} }}}} writes output more slowly than usual",
+            f'{{{{ $labels.{conv.LABEL_MODEL} }}}} produced {{{{ $value | printf "%.1f" }}}} output tokens per second of request time over '
+            f"the last 30m, more than {format_number(float(t.speed_drop * 100))}% below its median of the last day: provider degradation, "
+            "queueing, or much shorter answers.",
+        ),
+    ]
 
 
 def build(t: ResolvedThresholds) -> RuleGroup | None:
@@ -38,11 +117,7 @@ def build(t: ResolvedThresholds) -> RuleGroup | None:
             )
     if t.burst is not None:
         bad, total, share, hold = t.burst
-        expr = (
-            f"(sum(rate({bad}[{BURST_WINDOW}])) or 0 * sum(rate({total}[{BURST_WINDOW}])))"
-            f" / clamp_min(sum(rate({total}[{BURST_WINDOW}])), 1e-12)"
-        )
-        rules.append(RecordingRule(conv.ERROR_SHARE_2M, expr, labels))
+        rules.append(RecordingRule(conv.ERROR_SHARE_2M, _share(bad, total, BURST_WINDOW), labels))
         rules.append(
             _alert(
                 t, "ErrorBurst",
@@ -67,4 +142,10 @@ def build(t: ResolvedThresholds) -> RuleGroup | None:
                 f"(line: {format_number(float(t.truncation_share * 100))}%): users get half answers. Raise max_tokens or shorten outputs.",
             )
         )
+    if t.server_errors is not None:
+        rules += _server_errors(t)
+    if t.cache is not None:
+        rules += _cache_reads(t)
+    if t.duration_sum is not None:
+        rules += _output_speed(t)
     return RuleGroup(conv.threshold_group(t.service), tuple(rules)) if rules else None

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from generator import conventions as conv
 from generator import promql as q
-from generator.compile.checks import firing_count
+from generator.compile.checks import counter, firing_count
+from generator.durations import format_number
 from generator.ir import ExprCheck, Series, TestCase
 from generator.resolve import ResolvedThresholds
 
@@ -23,6 +25,99 @@ def _status(selector: q.Selector, negative: bool) -> tuple[str, str]:
     m = next(m for m in selector.matchers if m.op == "!~" and m.label)
     pick = next(c for c in ("500", "529", "503", "timeout") if not re.fullmatch(m.value, c)) if not negative else "200"
     return m.label, pick
+
+
+
+def _server_error_cases(t: ResolvedThresholds) -> list[TestCase]:
+    assert t.server_errors is not None
+    bad, total, share, _ = t.server_errors
+    label = next(m.label for m in bad.matchers if m.op == "=~")
+    failing = max(2, math.ceil(RATE * float(share) * 2))  # twice the line
+    ok = {label: "200"}
+    return [
+        TestCase(
+            "thresholds: server errors going on for half an hour are noticed",
+            (Series(q.series(total, ok), f"0+{RATE}x60"), Series(q.series(total, {label: "529"}), f"0x10 {counter([(50, failing)])}")),
+            exprs=(_firing(t, "ServerErrorsSustained", 10, 0), _firing(t, "ServerErrorsSustained", 45, 1)),
+        ),
+        TestCase(
+            "thresholds: a 3-minute burst of 500s, rate limiting and client errors are not sustained server errors",
+            (
+                Series(q.series(total, ok), f"0+{RATE}x60"),
+                Series(q.series(total, {label: "500"}), f"0x10 {counter([(3, RATE // 5), (47, 0)])}"),
+                Series(q.series(total, {label: "429"}), f"0+{failing}x60"),
+                Series(q.series(total, {label: "400"}), f"0+{failing}x60"),
+            ),
+            exprs=tuple(_firing(t, "ServerErrorsSustained", m, 0) for m in (15, 20, 25, 30, 40, 60)),
+        ),
+    ]
+
+
+def _tokens(t: ResolvedThresholds, labels: dict[str, str], kind: str, segments: list[tuple[int, float]]) -> Series:
+    return Series(q.series(t.tokens, {**labels, t.by[conv.LABEL_TOKEN_TYPE]: kind}), counter(segments))
+
+
+def _cache_cases(t: ResolvedThresholds) -> list[TestCase]:
+    assert t.cache is not None
+    steady, _ = t.cache
+    share = min(0.9, float(steady) * 3)  # well above the steady line
+    feature, model = t.by[conv.LABEL_FEATURE], t.by[conv.LABEL_MODEL]
+    cached, plain = {feature: "chat", model: "claude-sonnet-4-6"}, {feature: "batch", model: "claude-sonnet-4-6"}
+    prompt = 100_000  # prompt tokens a minute
+    lead, after = 360, 90
+
+    def feature_series(labels: dict[str, str], reads: list[tuple[int, float]]) -> list[Series]:
+        fresh = [(m, prompt - r) for m, r in reads]
+        return [_tokens(t, labels, "cache_read", reads), _tokens(t, labels, "input", fresh), _tokens(t, labels, "output", [(lead + after, 20_000)])]
+
+    def alerts(at: int, count: int) -> ExprCheck:
+        match = {conv.LABEL_ALERTSTATE: conv.STATE_FIRING, conv.LABEL_ALERTNAME: conv.threshold_alert(t.service, "CacheReadsCollapsed")}
+        return firing_count(match, at, count, by={conv.LABEL_FEATURE: "chat"} if count else None)
+
+    return [
+        TestCase(
+            "thresholds: prompt caching collapsing to zero for a feature is noticed; a feature that never cached is not",
+            (*feature_series(cached, [(lead, prompt * share), (after, 0)]), *feature_series(plain, [(lead + after, 0)])),
+            exprs=(alerts(lead, 0), alerts(lead + 20, 0), alerts(lead + 60, 1)),
+        ),
+        TestCase(
+            "thresholds: steady caching, and traffic stopping, raise no cache alert",
+            tuple(feature_series(cached, [(lead, prompt * share), (after, 0)])[:1])
+            + (_tokens(t, cached, "input", [(lead, prompt * (1 - share)), (after, 0)]),),
+            exprs=tuple(alerts(m, 0) for m in (lead - 60, lead + 30, lead + 60, lead + after)),
+        ),
+    ]
+
+
+def _speed_cases(t: ResolvedThresholds) -> list[TestCase]:
+    assert t.duration_sum is not None
+    model = {t.by[conv.LABEL_MODEL]: "claude-sonnet-4-6", t.by[conv.LABEL_FEATURE]: "chat"}
+    lead, after = 240, 60
+    rpm, tokens = 60, 100  # requests a minute, output tokens per request
+    slow = 1 / (1 - float(t.speed_drop)) * 2 * 2.5  # seconds per request: well past the drop line
+
+    def traffic(seconds: list[tuple[int, float]], volume: list[tuple[int, float]]) -> tuple[Series, Series]:
+        return (
+            _tokens(t, model, "output", [(m, rpm * tokens * k) for m, k in volume]),
+            Series(q.series(t.duration_sum, model), counter([(m, rpm * s * k) for (m, s), (_, k) in zip(seconds, volume)])),
+        )
+
+    def alerts(at: int, count: int) -> ExprCheck:
+        match = {conv.LABEL_ALERTSTATE: conv.STATE_FIRING, conv.LABEL_ALERTNAME: conv.threshold_alert(t.service, "OutputSpeedDegraded")}
+        return firing_count(match, at, count, by={conv.LABEL_MODEL: "claude-sonnet-4-6"} if count else None)
+
+    return [
+        TestCase(
+            "thresholds: output tokens per second falling well below the model's usual speed is noticed",
+            traffic([(lead, 2), (after, slow)], [(lead, 1), (after, 1)]),
+            exprs=(alerts(lead, 0), alerts(lead + 10, 0), alerts(lead + after, 1)),
+        ),
+        TestCase(
+            "thresholds: traffic halving at the usual speed is no slowdown",
+            traffic([(lead, 2), (after, 2)], [(lead, 1), (after, 0.5)]),
+            exprs=tuple(alerts(m, 0) for m in (lead, lead + 30, lead + after)),
+        ),
+    ]
 
 
 def build(t: ResolvedThresholds) -> list[TestCase]:
@@ -59,6 +154,12 @@ def build(t: ResolvedThresholds) -> list[TestCase]:
                 exprs=(_firing(t, "ErrorBurst", 19, 0), _firing(t, "ErrorBurst", 30, 1), _firing(t, "ErrorBurst", 40, 0)),
             )
         )
+    if t.server_errors is not None:
+        cases += _server_error_cases(t)
+    if t.cache is not None:
+        cases += _cache_cases(t)
+    if t.duration_sum is not None:
+        cases += _speed_cases(t)
     if t.responses is not None and t.truncated is not None:
         stop = next(m.label for m in t.truncated.matchers if m.value == "max_tokens")
         cut = int(RATE * float(t.truncation_share) * 2)

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from generator.spec.types import Duration, Labels, Name, Percent
+from generator.spec.types import Duration, Labels, Name, Percent, Share
 
 
 class Strict(BaseModel):
@@ -82,6 +82,15 @@ class Pricing(Strict):
     )
 
 
+class Allocation(Strict):
+    """A share of the spend with its own monthly budget: one feature, or the features a team owns."""
+
+    features: list[str] | None = Field(None, min_length=1, description="Values of the feature label it covers. Default: the allocation's name.")
+    monthly_usd: float = Field(gt=0, description="Its spend budget for 30 days, in USD.")
+    max_overspend: Percent | None = Field(None, description="Forecast line for this allocation. Default: the service's.")
+    labels: Labels = Field(default_factory=dict, description="Extra labels on its alerts, e.g. `{team: search}` to route them to that team.")
+
+
 class CostBudget(Strict):
     monthly_usd: float = Field(gt=0, description="Spend budget for 30 days, in USD.")
     max_overspend: Percent = Field(120, description="Alert when the current pace puts 30-day spend above this share of the budget.")
@@ -90,6 +99,10 @@ class CostBudget(Strict):
         "tokens", description="`tokens`: cost is tokens x pricing; `counter`: the exporter's own USD counter (signal `cost`)."
     )
     anomaly_factor: float = Field(3, gt=1, description="Alert when spend over 15m runs this many times above its 1-day average.")
+    allocations: dict[Name, Allocation] = Field(
+        default_factory=dict,
+        description="Budgets of their own for some features or teams, e.g. `{search-team: {features: [search, rerank], monthly_usd: 800}}`.",
+    )
 
 
 class RateLimitBudget(Strict):
@@ -136,12 +149,44 @@ class Truncations(Strict):
     ratio: Percent = Field(10, description="Share of responses with stop_reason max_tokens over 1h that raises a warning.")
 
 
+class ServerErrors(Strict):
+    """Server-side failures (5xx, including 529 overloaded) that go on: the provider, not a blip."""
+
+    enabled: bool = True
+    ratio: Share = Field(1, description="Share of requests answered 5xx/529 over both 15m and 5m...")
+    hold: Duration = Field("10m", alias="for", description="...for this long raises a warning.")
+
+
+class CacheReads(Strict):
+    """Prompt caching that stopped working: the cache-read share of input tokens falls to zero."""
+
+    enabled: bool = True
+    steady: Share = Field(10, description="A feature whose cache-read share stayed above this for the previous 6h counts as caching...")
+    collapsed: Share = Field(1, description="...and warns when the share over 30m falls below this.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CacheReads:
+        if self.collapsed >= self.steady:
+            raise ValueError(f"collapsed ({self.collapsed:g}%) must be below steady ({self.steady:g}%)")
+        return self
+
+
+class OutputSpeed(Strict):
+    """Output tokens per second of request time, per model, against the model's own last day."""
+
+    enabled: bool = True
+    drop: Share = Field(50, description="Warn when the 30m speed of a model falls this far below its 1-day average.")
+
+
 class ThresholdAlerts(Strict):
     """Operational alerts with fixed thresholds, beside the SLOs' burn rates."""
 
     ttft_p95: TtftAlert = Field(default_factory=TtftAlert)
     error_burst: ErrorBurst = Field(default_factory=ErrorBurst)
+    server_errors: ServerErrors = Field(default_factory=ServerErrors)
     truncations: Truncations = Field(default_factory=Truncations)
+    cache_reads: CacheReads = Field(default_factory=CacheReads)
+    output_speed: OutputSpeed = Field(default_factory=OutputSpeed)
 
 
 class Budgets(Strict):

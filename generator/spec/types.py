@@ -35,6 +35,12 @@ def _percent(value: object) -> float:
     raise ValueError(f"{value!r} is not a percentage; write e.g. 99.5 or '99.5%'")
 
 
+def _share(value: float) -> float:
+    if not 0 < value < 100:
+        raise ValueError(f"{value:g}% must be above 0 and below 100")
+    return value
+
+
 def _name(value: str) -> str:
     if not re.match(conv.NAME_PATTERN, value):
         raise ValueError(f"{value!r} is not a valid name: {conv.NAME_HINT}")
@@ -58,6 +64,7 @@ def _label_value(value: object) -> str:
 
 Duration = Annotated[str, BeforeValidator(_duration), Field(json_schema_extra={"pattern": r"^(\d+(\.\d+)?(ms|s|m|h|d|w))+$"})]
 Percent = Annotated[float, BeforeValidator(_percent)]
+Share = Annotated[float, BeforeValidator(_percent), AfterValidator(_share)]  # a part of a whole: strictly between 0% and 100%
 Name = Annotated[str, AfterValidator(_name), Field(json_schema_extra={"pattern": conv.NAME_PATTERN})]
 LabelValue = Annotated[str, BeforeValidator(_label_value)]
 Labels = Annotated[dict[str, LabelValue], AfterValidator(_label_map)]
