@@ -8,7 +8,7 @@ SPEC ?= slo.yaml
 OUT ?= out
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help build test lint tools explain update-golden clean
+.PHONY: help build test e2e demo lint tools explain update-golden clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -23,14 +23,20 @@ build: $(VENV)/.installed ## Build out/ from slo.yaml (and the spec's JSON Schem
 	$(SLOGEN) schema --out slo.schema.json
 
 tools: ## Install promtool and amtool (Debian packages prometheus, prometheus-alertmanager) when missing
-	@if ! command -v promtool >/dev/null || ! command -v amtool >/dev/null; then \
+	@if ! command -v promtool >/dev/null || ! command -v amtool >/dev/null || ! command -v prometheus-alertmanager >/dev/null; then \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends prometheus prometheus-alertmanager; \
 	fi
 	@promtool --version | head -1
 
-test: $(VENV)/.installed tools ## Run the whole test suite (unit, golden, CLI, property, promtool)
+test: $(VENV)/.installed tools ## Run the whole test suite (unit, golden, CLI, property, hostile, promtool, e2e)
 	$(PY) -m pytest -n auto
+
+e2e: $(VENV)/.installed tools ## Real Prometheus + Alertmanager on 127.0.0.1 with the bundle; faults reach the right receivers
+	$(PY) -m pytest -m e2e -v
+
+demo: $(VENV)/.installed tools ## Play faults against the bundle in real Prometheus + Alertmanager; print who is told
+	$(SLOGEN) demo $(SPEC)
 
 lint: $(VENV)/.installed tools ## The CI gate: schema and bundle drift, promtool check/test, slogen's own checks
 	$(SLOGEN) schema --check --out slo.schema.json

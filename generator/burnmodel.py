@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
 from itertools import accumulate
 from typing import Literal
 
@@ -49,8 +51,16 @@ class Traffic:
         return list(accumulate(self.total)), list(accumulate(self.bad))
 
 
+@dataclass(frozen=True)
+class Shape:
+    """What the model reads of an SLO."""
+
+    budget: Fraction
+    min_events: int
+
+
 class Model:
-    def __init__(self, slo: ResolvedSLO, traffic: Traffic) -> None:
+    def __init__(self, slo: ResolvedSLO | Shape, traffic: Traffic) -> None:
         self.slo = slo
         self.traffic = traffic
         self._ct, self._cb = traffic.cumulative()
@@ -60,6 +70,10 @@ class Model:
         lo = max(0, t - minutes)
         bad, total = self._cb[t] - self._cb[lo], self._ct[t] - self._ct[lo]
         return (bad / total if total else 0.0), bad
+
+    def states(self, pair: BurnPair) -> tuple[State, ...]:
+        """The pair's state at every minute of the traffic; SLOs of the same shape share one computation."""
+        return _states(self.slo.budget, self.slo.min_events, pair, self.traffic)
 
     def state(self, pair: BurnPair, t: int) -> State:
         """Whether the pair's alert is certainly firing, certainly silent, or too close to call at minute t."""
@@ -90,6 +104,12 @@ class Model:
         if "silent" in verdicts:
             return "silent"
         return "unknown" if "unknown" in verdicts else "fire"
+
+
+@lru_cache(maxsize=4096)
+def _states(budget: Fraction, min_events: int, pair: BurnPair, traffic: Traffic) -> tuple[State, ...]:
+    model = Model(Shape(budget, min_events), traffic)
+    return tuple(model.state(pair, t) for t in range(traffic.minutes + 1))
 
 
 def outage_detection_minutes(slo: ResolvedSLO, pair: BurnPair) -> float:

@@ -13,6 +13,8 @@ import typer
 from generator import lint, pipeline
 from generator.errors import SlogenError
 from generator.explain import explain as explain_service
+from generator.demo import run as run_demo
+from generator.simulate import FAULTS, Simulator, Traffic
 from generator.spec.models import Spec
 from generator.write import drift, write
 
@@ -87,6 +89,52 @@ def explain(spec: SpecArg = Path("slo.yaml")) -> None:
     """Show each SLO's error budget and what every alert costs and catches."""
     with user_errors():
         typer.echo(explain_service(pipeline.load(spec)), nl=False)
+
+
+@app.command()
+def simulate(
+    port: Annotated[int, typer.Option(help="Port of /metrics on 127.0.0.1.")] = 9464,
+    rps: Annotated[float, typer.Option(help="Requests per second across the models and features.")] = 20.0,
+    fault: Annotated[str, typer.Option(help="Fault to start with: " + ", ".join(FAULTS))] = "none",
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed plays the same traffic.")] = 1,
+) -> None:
+    """Export synthetic LLM traffic at the reference metric names; switch faults with POST /fault/<name>."""
+    if fault not in FAULTS:
+        typer.echo(f"--fault: unknown fault {fault!r}; choose one of {', '.join(FAULTS)}", err=True)
+        raise typer.Exit(2)
+    try:
+        sim = Simulator(Traffic(rps=rps, seed=seed, fault=fault), port=port)
+    except OSError as exc:
+        typer.echo(f"--port: cannot listen on 127.0.0.1:{port}: {exc.strerror}; pick a free port", err=True)
+        raise typer.Exit(2) from None
+    with sim:
+        typer.echo(f"serving http://127.0.0.1:{sim.port}/metrics at {rps:g} requests/s; faults: curl -X POST http://127.0.0.1:{sim.port}/fault/<name>")
+        for name, what in FAULTS.items():
+            typer.echo(f"  {name:<18} {what}")
+        try:
+            sim.stopped.wait()
+        except KeyboardInterrupt:
+            pass
+
+
+@app.command()
+def demo(
+    spec: SpecArg = Path("slo.yaml"),
+    faults: Annotated[str, typer.Option(help="Faults to play in turn, comma-separated.")] = "none,latency,outage,ratelimit-squeeze,cost-runaway,vanish",
+    seconds: Annotated[float, typer.Option(help="How long each fault lasts.")] = 60,
+    rps: Annotated[float, typer.Option(help="Simulated requests per second.")] = 20,
+) -> None:
+    """Run the spec's bundle in real Prometheus and Alertmanager on 127.0.0.1 and play faults; print who is told."""
+    chosen = [f.strip() for f in faults.split(",") if f.strip()]
+    if unknown := [f for f in chosen if f not in FAULTS]:
+        typer.echo(f"--faults: unknown {', '.join(unknown)}; choose from {', '.join(FAULTS)}", err=True)
+        raise typer.Exit(2)
+    with user_errors():
+        try:
+            run_demo(spec, chosen, seconds, rps, typer.echo)
+        except FileNotFoundError as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(2) from None
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ dashboards and runbooks cannot drift apart.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -139,6 +140,8 @@ def threshold_alert(service: str, what: str) -> str:
 
 
 CATEGORY_QUALITY = "quality"
+CATEGORIES = frozenset({CATEGORY_AVAILABILITY, CATEGORY_LATENCY, CATEGORY_TRAFFIC, CATEGORY_RATELIMIT, CATEGORY_COST, CATEGORY_QUALITY})
+RECORDING_NAME_PATTERN = "[a-z_]+:[a-z0-9_]+:[a-z0-9_]+"
 TTFT_P95 = "llm:ttft_seconds:p95_rate5m"
 ERROR_SHARE_2M = "llm:request_errors:ratio_rate2m"
 TRUNCATED_SHARE_1H = "llm:responses_truncated:ratio_rate1h"
@@ -207,6 +210,10 @@ def kubernetes_secret(service: str) -> str:
     return f"alertmanager-{service.lower().replace('_', '-').replace('.', '-')}"
 
 
+def pint_config_file() -> Path:
+    return Path("prometheus/.pint.hcl")
+
+
 def routing_tests_file() -> Path:
     return Path("alertmanager/routing-tests.yaml")
 
@@ -216,7 +223,46 @@ NULL_RECEIVER = f"{TOOL}-null"
 TEMPLATE_TITLE = "slogen.title"
 TEMPLATE_TEXT = "slogen.text"
 TEMPLATE_HTML = "slogen.html"
+# Labels that together say "the same alert about the same thing"; a label both lack counts as equal,
+# so without model or budget here a page about one model would silence warnings about every other.
+SAME_ALERT_LABELS = (LABEL_ALERTNAME, LABEL_SERVICE, LABEL_SLO, LABEL_BUDGET, LABEL_MODEL, LABEL_DIMENSION, LABEL_FEATURE)
 DEFAULT_GROUP_BY = ("alertname", LABEL_SERVICE, LABEL_SLO)
 
 # Files in out/ that slogen owns; anything else there is left alone.
+DASHBOARD_UID_MAX = 40  # Grafana refuses longer uids
+DASHBOARD_TAG = TOOL
+DASHBOARD_KINDS = ("overview", "slos", "cost", "tokens", "ratelimits")
+ANNOTATION_DASHBOARD = "dashboard_url"
+GRAFANA_SIDECAR_LABEL = "grafana_dashboard"  # the kube-prometheus-stack sidecar loads ConfigMaps carrying it
+
+
+def dashboard_uid(service: str, kind: str) -> str:
+    """Stable across builds and machines; readable when short, hashed when Grafana's 40 characters would not hold it."""
+    slug = re.sub(r"[^A-Za-z0-9_-]", "-", f"{service}-{kind}")
+    if len(slug) <= DASHBOARD_UID_MAX:
+        return slug
+    digest = hashlib.sha256(f"{service}\0{kind}".encode()).hexdigest()[:8]
+    return f"{slug[: DASHBOARD_UID_MAX - 9]}-{digest}"
+
+
+def dashboard_file(uid: str) -> Path:
+    return Path("grafana/dashboards") / f"{uid}.json"
+
+
+def dashboard_configmap_file(uid: str) -> Path:
+    return Path("grafana/configmaps") / f"{uid}.yaml"
+
+
+def grafana_provisioning_file() -> Path:
+    return Path("grafana/provisioning/dashboards.yaml")
+
+
+def dashboard_url(base: str, uid: str) -> str:
+    return f"{base.rstrip('/')}/d/{uid}"
+
+
+def tag_of(service: str) -> str:
+    return f"{TOOL}:{service}"
+
+
 OWNED_DIRS = ("prometheus", "alertmanager", "grafana", "runbooks")

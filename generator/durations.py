@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
 _WHOLE = re.compile(r"^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w))+$")
 
 
+@cache  # pure, and called for every window of every rule and test of every SLO
 def parse_seconds(text: str) -> float:
     """Parse `30d`, `1h30m`, `2.5s`, `500ms` into seconds; raise ValueError with the accepted forms."""
     if not isinstance(text, str) or not _WHOLE.match(text.strip()):

@@ -87,6 +87,14 @@ class Runbook:
 
 
 @dataclass(frozen=True)
+class TemplatedFile:
+    """A text file from a Jinja2 template under templates/ (configuration for other tools)."""
+
+    template: str
+    context: dict[str, object]
+
+
+@dataclass(frozen=True)
 class YamlDoc:
     """A YAML document built as plain data (Alertmanager configuration, routing tests)."""
 
@@ -100,7 +108,23 @@ class StaticFile:
     source: str
 
 
-Document = RuleFile | RuleTestFile | Runbook | YamlDoc | StaticFile
+@dataclass(frozen=True)
+class JsonDoc:
+    """A JSON document built as plain data (a Grafana dashboard)."""
+
+    data: dict
+
+
+@dataclass(frozen=True)
+class DashboardConfigMap:
+    """A Kubernetes ConfigMap carrying one dashboard as JSON text, for Grafana's sidecar."""
+
+    metadata: dict
+    filename: str
+    dashboard: dict
+
+
+Document = RuleFile | RuleTestFile | Runbook | TemplatedFile | YamlDoc | StaticFile | JsonDoc | DashboardConfigMap
 
 
 @dataclass(frozen=True)

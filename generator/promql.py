@@ -5,7 +5,10 @@ Every user string that reaches PromQL or a Go template passes through a function
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
+from functools import cache
 
 import jinja2
 
@@ -43,8 +46,14 @@ def series(selector: Selector, labels: dict[str, str]) -> str:
     return str(Selector(selector.metric, tuple(Matcher(k, "=", v) for k, v in sorted(merged.items()))))
 
 
+_NEEDS_ESCAPE = re.compile('[\\\\"\x00-\x1f\x7f-\x9f\u2028\u2029]')
+
+
+@cache
 def string(value: str) -> str:
     """A PromQL double-quoted string literal (Go escaping rules)."""
+    if not _NEEDS_ESCAPE.search(value):
+        return f'"{value}"'
     out = []
     for ch in value:
         if ch in '\\"':
@@ -55,8 +64,11 @@ def string(value: str) -> str:
             out.append("\\r")
         elif ch == "\t":
             out.append("\\t")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+        elif ord(ch) < 0x20:
             out.append(f"\\x{ord(ch):02x}")
+        elif 0x7F <= ord(ch) <= 0x9F or ch in "\u2028\u2029":
+            # YAML reads U+0085, U+2028 and U+2029 as line breaks; spelled as escapes they survive any carrier.
+            out.append(f"\\u{ord(ch):04x}")
         else:
             out.append(ch)
     return '"' + "".join(out) + '"'
@@ -87,7 +99,12 @@ def go_text(text: str) -> str:
 
 def shape(source: str, **values: object) -> str:
     """Render one PromQL shape; a missing name is an error, never an empty string."""
-    return _ENV.from_string(source).render(**values).strip()
+    return _compiled(source).render(**values).strip()
+
+
+@cache
+def _compiled(source: str) -> jinja2.Template:
+    return _ENV.from_string(source)
 
 
 RATE_SUM = "sum(rate({{ sel }}[{{ window }}]))"

@@ -2,35 +2,43 @@
 
 from __future__ import annotations
 
+import json
+
 from functools import cache
 from pathlib import Path, PurePosixPath
 
 import jinja2
-import yaml
 
 from generator import conventions as conv
+from generator import yamlout
 from generator.promql import go_text
-from generator.ir import AlertCheck, AlertingRule, Bundle, Document, ExprCheck, RecordingRule, RuleFile, RuleTestFile, Runbook, StaticFile, TestCase, YamlDoc
+from generator.ir import (
+    AlertCheck,
+    AlertingRule,
+    Bundle,
+    DashboardConfigMap,
+    Document,
+    ExprCheck,
+    JsonDoc,
+    RecordingRule,
+    RuleFile,
+    RuleTestFile,
+    Runbook,
+    TemplatedFile,
+    StaticFile,
+    TestCase,
+    YamlDoc,
+)
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
-class _Dumper(yaml.SafeDumper):
-    """Block style for multi-line strings, so PromQL reads as written."""
-
-
-def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    if "\n" in value and not any(ch in value for ch in "\r\t") and value == value.strip() and "\x85" not in value:
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
-
-
-_Dumper.add_representer(str, _str)
-
-
 def _yaml(data: object) -> bytes:
-    body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100000, default_flow_style=False)
-    return f"# {conv.HEADER}\n{body}".encode()
+    return f"# {conv.HEADER}\n{yamlout.dump(data)}".encode()
+
+
+def _json(data: object) -> str:
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def _rule(rule: RecordingRule | AlertingRule) -> dict:
@@ -105,7 +113,7 @@ def _jinja() -> jinja2.Environment:
     )
 
 
-def _runbook(doc: Runbook) -> bytes:
+def _templated(doc: Runbook | TemplatedFile) -> bytes:
     text = _jinja().get_template(doc.template).render(header=conv.HEADER, **doc.context)
     return text.encode()
 
@@ -115,12 +123,16 @@ def render_document(doc: Document) -> bytes:
         return _yaml(_rule_file(doc))
     if isinstance(doc, RuleTestFile):
         return _yaml(_test_file(doc))
-    if isinstance(doc, Runbook):
-        return _runbook(doc)
+    if isinstance(doc, Runbook | TemplatedFile):
+        return _templated(doc)
     if isinstance(doc, YamlDoc):
         return _yaml(doc.data)
     if isinstance(doc, StaticFile):
         return (TEMPLATES / doc.source).read_bytes()
+    if isinstance(doc, JsonDoc):
+        return _json(doc.data).encode()
+    if isinstance(doc, DashboardConfigMap):
+        return _yaml({"apiVersion": "v1", "kind": "ConfigMap", "metadata": doc.metadata, "data": {doc.filename: _json(doc.dashboard)}})
     raise TypeError(f"no renderer for {type(doc).__name__}")
 
 

@@ -186,6 +186,9 @@ class ResolvedService:
     rate_limits: ResolvedRateLimits | None
     cost: ResolvedCost | None
     thresholds: ResolvedThresholds
+    selector: tuple[Matcher, ...] = ()  # the spec's matchers on every raw metric
+    runbook_base: str = ""
+    grafana_base: str | None = None
 
 
 def resolve(spec: Spec) -> ResolvedService:
@@ -227,6 +230,9 @@ def resolve(spec: Spec) -> ResolvedService:
         rate_limits=_rate_limits(spec, profile) if spec.budgets.rate_limits.enabled else None,
         cost=_cost(spec, profile) if spec.budgets.cost is not None else None,
         thresholds=_thresholds(spec, profile, slos),
+        selector=_base(spec, "").matchers,
+        runbook_base=spec.links.runbooks,
+        grafana_base=spec.links.grafana,
     )
 
 

@@ -90,3 +90,28 @@ def test_missing_promtool_is_a_bug_not_a_pass(bundle):
     report = lint.run(Context(out=out, tools={"promtool": None}), (CheckRules(), TestRules()))
     assert report.failed
     assert all("make test" in p.message for p in report.problems)
+
+
+def test_pint_runs_with_the_generated_policy_when_on_path(bundle, tmp_path):
+    from generator.lint.pint import Pint
+
+    out, _ = bundle
+    fake = tmp_path / "pint"
+    log = tmp_path / "args"
+    fake.write_text(f'#!/bin/sh\necho "$@" > {log}\necho "rules/x.yaml:3 Bug: alerts/annotation: summary annotation is required"\nexit 1\n')
+    fake.chmod(0o755)
+    (problem,) = lint.run(Context(out=out, tools={"pint": str(fake)}), (Pint(),)).problems
+    assert problem.severity == Severity.BUG and "summary annotation is required" in problem.message
+    args = log.read_text()
+    assert f"--config={out / 'prometheus/.pint.hcl'}" in args and "lint" in args and "--offline" in args
+    policy = (out / "prometheus/.pint.hcl").read_text()
+    assert 'values   = ["critical", "warning", "info"]' in policy and 'annotation "runbook_url"' in policy
+
+
+def test_without_pint_the_report_says_it_skipped(bundle):
+    from generator.lint.pint import Pint
+
+    out, _ = bundle
+    report = lint.run(Context(out=out, tools={"pint": None}), (Pint(),))
+    (problem,) = report.problems
+    assert problem.severity == Severity.INFO and "skipped" in problem.message and not report.failed

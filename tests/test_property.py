@@ -108,3 +108,31 @@ def test_a_corrupted_field_is_an_error_or_a_valid_spec(tmp_path, data, field, va
         load(spec)
     except SpecError as exc:
         assert "slos[0]" in str(exc)
+
+
+yaml_keys = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+plain_data = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(st.characters(blacklist_categories=("Cs",)), max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(yaml_keys, inner, max_size=4),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(plain_data)
+def test_the_yaml_writer_round_trips_any_plain_data(data):
+    from generator.yamlout import dump
+
+    assert yaml.safe_load(dump(data)) == data
+
+
+def test_line_break_characters_survive_into_promql_and_yaml():
+    from generator.promql import Matcher, Selector
+
+    hostile = "a\x85b\u2028c\u2029d\x1fe\x7f"
+    expr = str(Selector("m", (Matcher("l", "=", hostile),)))
+    from generator.yamlout import dump
+
+    assert yaml.safe_load(dump({"expr": expr}))["expr"] == expr
+    parsed = promql_parser.parse(expr)
+    assert parsed.matchers.matchers[0].value == hostile

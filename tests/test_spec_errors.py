@@ -114,3 +114,19 @@ NOTIFICATION_CASES = {
 @pytest.mark.parametrize("case", sorted(NOTIFICATION_CASES))
 def test_bad_notifications_are_refused(case, tmp_path):
     assert_refused(*NOTIFICATION_CASES[case], tmp_path)
+
+
+def _many(n: int) -> str:
+    return GOOD.split("slos:")[0] + "slos:\n" + "".join(f"  - {{name: s{i}, objective: 99, sli: {{availability: {{}}}}}}\n" for i in range(n))
+
+
+def test_ten_thousand_slos_are_refused_with_a_way_out(tmp_path):
+    assert_refused(_many(10_000), ["slo.yaml:3:1", "slos: 10000 SLOs in one file", "at most 1000", "split it"], tmp_path)
+
+
+def test_the_largest_allowed_spec_validates():
+    from generator.spec.models import MAX_SLOS, Spec
+
+    import yaml
+
+    assert len(Spec.model_validate(yaml.safe_load(_many(MAX_SLOS))).slos) == MAX_SLOS

@@ -12,6 +12,7 @@ from generator.compile import (
     alertmanager_crd,
     cost_rules,
     cost_tests,
+    dashboard_links,
     meta_rules,
     ratelimit_rules,
     ratelimit_tests,
@@ -21,15 +22,29 @@ from generator.compile import (
     threshold_rules,
     threshold_tests,
 )
-from generator.ir import AlertingRule, Bundle, Document, RuleFile, RuleGroup, StaticFile, YamlDoc
+from generator import dashboards
+from generator.ir import AlertingRule, Bundle, Document, RecordingRule, RuleFile, RuleGroup, StaticFile, TemplatedFile, YamlDoc
 from generator.resolve import ResolvedService
+
+
+def pint_config() -> TemplatedFile:
+    """The bundle's own conventions as pint policy, so `pint lint` holds hand edits to them too."""
+    return TemplatedFile(
+        "pint.hcl.j2",
+        {
+            "severities": [conv.SEVERITY_PAGE, conv.SEVERITY_TICKET, conv.SEVERITY_INFO],
+            "categories": sorted(conv.CATEGORIES),
+            "annotations": ["summary", "description", "runbook_url"],
+            "record_pattern": conv.RECORDING_NAME_PATTERN,
+        },
+    )
 
 
 def compile_bundle(service: ResolvedService) -> Bundle:
     files: dict[PurePosixPath, Document] = {}
     groups, alerts = [], {}
     for slo in service.slos:
-        alerts[slo.name] = alert_rules.build(slo)
+        alerts[slo.name] = [dashboard_links.link(r, service) for r in alert_rules.build(slo)]
         rules = [*sli_rules.build(slo), *meta_rules.build(slo), *alerts[slo.name]]
         groups.append(RuleGroup(conv.rule_group(service.name, slo.name), tuple(rules), interval=slo.evaluation_interval))
         for runbook in runbooks.build(slo, service.profile):
@@ -37,7 +52,7 @@ def compile_bundle(service: ResolvedService) -> Bundle:
     emitted = [(rule, alert_rules.result_labels(slo, rule)) for slo in service.slos for rule in alerts[slo.name]]
     tests = rule_tests.build(service, alerts)
     if service.rate_limits is not None:
-        group = ratelimit_rules.build(service.rate_limits)
+        group = dashboard_links.link_group(ratelimit_rules.build(service.rate_limits), service)
         groups.append(group)
         sample = {conv.LABEL_MODEL: ratelimit_tests.MODEL, conv.LABEL_DIMENSION: ratelimit_tests.DIMENSION}
         emitted += [(r, sample) for r in group.rules if isinstance(r, AlertingRule)]
@@ -45,7 +60,7 @@ def compile_bundle(service: ResolvedService) -> Bundle:
         for runbook in runbooks.build_ratelimit(service.rate_limits):
             files[PurePosixPath(conv.runbook_file(runbook.alert).as_posix())] = runbook
     if service.cost is not None:
-        group = cost_rules.build(service.cost)
+        group = dashboard_links.link_group(cost_rules.build(service.cost), service)
         groups.append(group)
         cost_alerts = [r for r in group.rules if isinstance(r, AlertingRule)]
         emitted += [(r, {conv.LABEL_MODEL: "claude-sonnet-4-6"} if r.labels[conv.LABEL_SEVERITY] == conv.SEVERITY_INFO else {}) for r in cost_alerts]
@@ -54,11 +69,14 @@ def compile_bundle(service: ResolvedService) -> Bundle:
             files[PurePosixPath(conv.runbook_file(runbook.alert).as_posix())] = runbook
     thresholds = threshold_rules.build(service.thresholds)
     if thresholds is not None:
+        thresholds = dashboard_links.link_group(thresholds, service)
         groups.append(thresholds)
         emitted += [(r, {}) for r in thresholds.rules if isinstance(r, AlertingRule)]
         tests = replace(tests, tests=tests.tests + tuple(threshold_tests.build(service.thresholds)))
         for runbook in runbooks.build_thresholds(service.thresholds, sorted({r.alert for r in thresholds.rules if isinstance(r, AlertingRule)})):
             files[PurePosixPath(conv.runbook_file(runbook.alert).as_posix())] = runbook
+    recorded = frozenset(r.record for g in groups for r in g.rules if isinstance(r, RecordingRule))
+    files.update(dashboards.build(service, recorded))
     files[PurePosixPath(conv.rules_file(service.name).as_posix())] = RuleFile(tuple(groups))
     files[PurePosixPath(conv.rules_test_file(service.name).as_posix())] = tests
     for path, doc in (
@@ -67,6 +85,7 @@ def compile_bundle(service: ResolvedService) -> Bundle:
         (conv.alertmanager_crd_file(), YamlDoc(alertmanager_crd.build(service))),
         (conv.routing_tests_file(), YamlDoc(alertmanager.build_routing_tests(service, emitted))),
         (conv.alertmanager_template_file(), StaticFile("alertmanager/slogen.tmpl")),
+        (conv.pint_config_file(), pint_config()),
     ):
         files[PurePosixPath(path.as_posix())] = doc
     return Bundle(files=dict(sorted(files.items())), warnings=service.warnings)

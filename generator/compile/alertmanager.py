@@ -102,7 +102,7 @@ def inhibit_data(n: Notifications) -> list[dict]:
             {
                 "source_matchers": [matcher(conv.LABEL_SEVERITY, conv.SEVERITY_PAGE)],
                 "target_matchers": [matcher(conv.LABEL_SEVERITY, conv.SEVERITY_TICKET)],
-                "equal": [conv.LABEL_SERVICE, conv.LABEL_SLO],
+                "equal": list(conv.SAME_ALERT_LABELS),
             }
         )
     if n.inhibit.availability_page_inhibits_latency:

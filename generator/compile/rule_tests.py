@@ -186,7 +186,7 @@ def _timeline(
     fired = {conv.SEVERITY_PAGE: False, conv.SEVERITY_TICKET: False}
     for pair in slo.pairs:
         rule = burn_rules[(pair.long, pair.short)]
-        states = [model.state(pair, t) for t in range(end + 1)]
+        states = model.states(pair)
         first_fire = next((t for t in range(1, end + 1) if states[t] == "fire"), None)
         if first_fire is not None:
             fired[pair.severity] = True

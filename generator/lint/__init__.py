@@ -8,13 +8,16 @@ from dataclasses import dataclass
 from generator.lint.alerts import Runbook, Tested
 from generator.lint.amtool import CheckConfig, Routes, Templates
 from generator.lint.base import Check, Context, Problem, Severity
+from generator.lint.dashboards import Grid, Identity, QueryParse, Schema, Sources
 from generator.lint.drift import Drift
+from generator.lint.pint import Pint
 from generator.lint.promql_parse import PromqlParse
 from generator.lint.promtool import CheckRules, TestRules
 from generator.lint.rate_window import RateWindow
 
 CHECKS: tuple[Check, ...] = (
-    Drift(), PromqlParse(), RateWindow(), Runbook(), Tested(), CheckConfig(), Routes(), Templates(), CheckRules(), TestRules()
+    Drift(), PromqlParse(), RateWindow(), Runbook(), Tested(), Schema(), Identity(), Grid(), QueryParse(), Sources(),
+    CheckConfig(), Routes(), Templates(), CheckRules(), TestRules(), Pint(),
 )
 
 
@@ -39,7 +42,7 @@ class Report:
 
 
 def run(ctx: Context, checks: tuple[Check, ...] = CHECKS) -> Report:
-    for tool in ("promtool", "amtool"):
+    for tool in ("promtool", "amtool", "pint"):
         ctx.tools.setdefault(tool, shutil.which(tool))
     problems = [p for check in checks for p in check.run(ctx)]
     problems.sort(key=lambda p: (-p.severity, p.check, p.where))

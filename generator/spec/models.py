@@ -13,6 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from generator.spec.types import Duration, Labels, Name, Percent, Share
 
 
+MAX_SLOS = 1000
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -362,7 +365,7 @@ class Smtp(Secretless):
 
 
 class Inhibit(Strict):
-    critical_inhibits_warning: bool = Field(True, description="A critical alert silences the warning of the same SLO and service.")
+    critical_inhibits_warning: bool = Field(True, description="A critical alert silences the warning of the same alert about the same SLO, budget, model or feature.")
     availability_page_inhibits_latency: bool = Field(
         True, description="A critical availability alert silences the latency alerts of the same service."
     )
@@ -379,6 +382,9 @@ class Notifications(Grouping):
 
 class Links(Strict):
     runbooks: str = Field("", description="Base URL where out/runbooks/ is published; alerts link <base>/runbooks/<alert>.md.")
+    grafana: str | None = Field(
+        None, description="Base URL of the Grafana that loads out/grafana/, e.g. https://grafana.example.com; alerts then carry a `dashboard_url`."
+    )
 
 
 class Kubernetes(Strict):
@@ -405,8 +411,19 @@ class Spec(Strict):
     metrics: Metrics = Field(default_factory=Metrics)
     pricing: Pricing | None = None
     alerting: Alerting = Field(default_factory=Alerting, description="Defaults for every SLO's alerts.")
-    slos: list[SLO] = Field(min_length=1, description="The service level objectives.")
+    slos: list[SLO] = Field(min_length=1, description=f"The service level objectives (at most {MAX_SLOS}).")
     budgets: Budgets = Field(default_factory=Budgets)
     alerts: ThresholdAlerts = Field(default_factory=ThresholdAlerts)
     notifications: Notifications = Field(default_factory=Notifications)
     kubernetes: Kubernetes = Field(default_factory=Kubernetes)
+
+    @field_validator("slos", mode="before")
+    @classmethod
+    def _not_too_many(cls, value: object) -> object:
+        # Checked before the items: a runaway generated file fails in milliseconds, not minutes.
+        if isinstance(value, list) and len(value) > MAX_SLOS:
+            raise ValueError(
+                f"{len(value)} SLOs in one file; slogen builds at most {MAX_SLOS} per service (each adds about 15 rules and "
+                "4 promtool scenarios): split it into one slo.yaml per service or component"
+            )
+        return value

@@ -1,0 +1,157 @@
+"""The five views of a service: what each shows, as panels on a board. No JSON here."""
+
+from __future__ import annotations
+
+from generator import conventions as conv
+from generator import promql as q
+from generator.compile.sli_rules import recording_selector
+from generator.dashboards.panels import Board, Line, Query, dial, graph, listing, single
+from generator.dashboards.queries import RATE, Queries
+from generator.durations import format_number
+from generator.resolve import ResolvedService
+
+WARN, CRIT = "orange", "red"
+STATUS_CLASSES = (
+    ("2xx", "=~", "2.."),
+    ("4xx", "=~", "4[0-9][0-8]|4[013-9]9"),  # client errors but 429
+    ("429", "=", "429"),
+    ("5xx/529", "=~", "5.."),
+    ("timeouts", "!~", "[0-9]+"),  # timeout, network, connection_error, stream_error
+)
+PERCENTILES = (0.5, 0.95, 0.99)
+MONTH = 30 * 86400
+
+
+def overview(qs: Queries) -> Board:
+    b = Board()
+    b.row("Traffic and errors")
+    b.add(graph("Request rate", "Finished requests per second, by model.", Query(qs.rate(qs.raw("requests"), qs.label("model")), "{{%s}}" % qs.label("model")), unit="reqps"), 12)
+    classes = [
+        Query(f"{qs.rate(qs.raw('requests', qs.status(op, value)))} / {qs.requests_rate()}", name) for name, op, value in STATUS_CLASSES
+    ]
+    b.add(graph("Requests by status class", "Share of requests by outcome: 2xx, client errors, 429 rate limits, 5xx/529 server errors, timeouts.", *classes, unit="percentunit", stack=True), 12)
+    t = qs.service.thresholds
+    if qs.has(conv.ERROR_SHARE_2M) and t.burst is not None:
+        b.add(single("Failed requests (2m)", "Share of failed requests over 2m; the ErrorBurst line.", Query(str(qs.rec(conv.ERROR_SHARE_2M))), "percentunit", (Line(float(t.burst[2]), WARN),)), 6, 6)
+    if qs.has(conv.server_error_share("15m")) and t.server_errors is not None:
+        b.add(single("Server errors (15m)", "Share answered 5xx or 529 over 15m; the ServerErrorsSustained line.", Query(str(qs.rec(conv.server_error_share("15m")))), "percentunit", (Line(float(t.server_errors[2]), WARN),)), 6, 6)
+    b.row("Latency")
+    if qs.has(conv.TTFT_P95):
+        lines = tuple(Line(seconds, WARN if severity == conv.SEVERITY_TICKET else CRIT) for severity, seconds, _ in sorted(t.ttft_lines, key=lambda x: x[1]))
+        b.add(single("p95 time to first token", "All models, from the recording the TtftP95High alert reads.", Query(str(qs.rec(conv.TTFT_P95))), "s", lines), 6)
+    for signal, title in (("ttft", "Time to first token"), ("duration", "Total latency")):
+        b.add(graph(f"{title} p50 / p95 / p99", f"{title} percentiles from the histogram.", *(Query(qs.quantile(signal, p), f"p{format_number(p * 100)}") for p in PERCENTILES), unit="s"), 9)
+    speed = (
+        Query(str(qs.rec(conv.OUTPUT_SPEED_5M, filters=(conv.LABEL_MODEL,))), "{{model}}")
+        if qs.has(conv.OUTPUT_SPEED_5M)
+        else Query(f"{qs.rate(qs.raw('tokens', qs.token_type('=', 'output')), qs.label('model'))} / {qs.rate(qs.raw('duration', suffix='_sum'), qs.label('model'))}", "{{%s}}" % qs.label("model"))
+    )
+    b.add(graph("Output tokens per second", "Output tokens per second of request time, by model.", speed), 24)
+    return b
+
+
+def cost(qs: Queries) -> Board:
+    c = qs.service.cost
+    assert c is not None
+    month, over = c.monthly_usd, c.monthly_usd * float(c.max_overspend)
+    spend = lambda w: qs.rec(conv.spend_rate(w))  # noqa: E731
+    b = Board()
+    b.row("Spend")
+    b.add(single("Spend, last 24h", "USD spent over the last day.", Query(f"{spend('1d')} * 86400"), "currencyUSD"), 6, 6)
+    b.add(single("Projected 30-day spend", f"The last day's pace over 30 days; budget ${format_number(month)}.", Query(f"{spend('1d')} * {MONTH}"), "currencyUSD", (Line(month, WARN), Line(over, CRIT))), 6, 6)
+    b.add(single("Cost per request (1h)", "Average USD per request over the last hour.", Query(f"{spend('1h')} / {qs.rec(conv.requests_rate('1h'))}"), "currencyUSD", (Line(c.per_request_usd, WARN),) if c.per_request_usd else ()), 6, 6)
+    b.add(single("Spend pace (1h)", "Spend over the last hour against the pace that uses the budget in 30 days: 1 is on budget.", Query(f"{spend('1h')} / {format_number(c.pace)}"), "short", (Line(1, WARN), Line(14.4, CRIT))), 6, 6)
+    by = lambda label: Query(f"sum by ({label}) ({qs.rec(conv.COST_RATE, filters=(conv.LABEL_MODEL, conv.LABEL_FEATURE))}) * 3600", "{{%s}}" % label)  # noqa: E731
+    b.add(graph("Spend by model", "USD per hour, by model.", by(conv.LABEL_MODEL), unit="currencyUSD", stack=True), 12)
+    b.add(graph("Spend by feature", "USD per hour, by feature.", by(conv.LABEL_FEATURE), unit="currencyUSD", stack=True), 12)
+    b.row("Against the budget")
+    b.add(graph("Projected daily spend", f"Last hour's and last day's pace over 24h; the line is the daily share of ${format_number(month)}.", Query(f"{spend('1h')} * 86400", "last hour's pace"), Query(f"{spend('1d')} * 86400", "last day's pace"), unit="currencyUSD", lines=(Line(month / 30, WARN),)), 12)
+    b.add(graph("Projected 30-day spend", f"Budget ${format_number(month)} (orange) and the overspend line ${format_number(over)} (red).", Query(f"{spend('1d')} * {MONTH}", "30 days at the last day's pace"), unit="currencyUSD", lines=(Line(month, WARN), Line(over, CRIT))), 12)
+    b.add(graph("Cost per request", "Average USD per request over the last hour.", Query(f"{spend('1h')} / {qs.rec(conv.requests_rate('1h'))}", "per request"), unit="currencyUSD", lines=(Line(c.per_request_usd, WARN),) if c.per_request_usd else ()), 12)
+    if c.allocations:
+        b.add(graph("Allocations: projected 30-day spend", "Each allocation's last-day pace over 30 days.", Query(f"{qs.rec(conv.budget_spend_rate('1d'))} * {MONTH}", "{{budget}}"), unit="currencyUSD"), 12)
+    return b
+
+
+def tokens(qs: Queries) -> Board:
+    b = Board()
+    t = qs.service.thresholds
+    b.row("Tokens")
+    requests = qs.requests_rate()
+    if qs.has(conv.TOKENS_RATE):
+        per_type = lambda kind: f"sum({qs.rec(conv.TOKENS_RATE, q.Matcher(conv.LABEL_TOKEN_TYPE, '=', kind), filters=(conv.LABEL_MODEL, conv.LABEL_FEATURE))})"  # noqa: E731
+    else:
+        per_type = lambda kind: qs.rate(qs.raw("tokens", qs.token_type("=", kind)))  # noqa: E731
+    b.add(graph("Tokens per request", "Input and output tokens per finished request.", *(Query(f"{per_type(k)} / {requests}", k) for k in ("input", "output", "cache_read", "cache_write"))), 12)
+    b.add(graph("Output / input ratio", "Output tokens per input token.", Query(f"{per_type('output')} / {per_type('input')}", "output/input")), 12)
+    if qs.has(conv.CACHE_READ_SHARE_30M) and t.cache is not None:
+        steady, collapsed = t.cache
+        share = Query(str(qs.rec(conv.CACHE_READ_SHARE_30M, filters=(conv.LABEL_FEATURE,))), "{{feature}}")
+        b.add(graph("Cache-read share of prompt tokens (30m)", "By feature; CacheReadsCollapsed warns below the red line where it was steady.", share, unit="percentunit", lines=(Line(float(collapsed), CRIT), Line(float(steady), "green"))), 12)
+    else:
+        reads, prompt = qs.raw("tokens", qs.token_type("=", "cache_read")), qs.raw("tokens", qs.token_type("!=", "output"))
+        b.add(graph("Cache-read share of prompt tokens", "By feature.", Query(f"{qs.rate(reads, qs.label('feature'))} / {qs.rate(prompt, qs.label('feature'))}", "{{%s}}" % qs.label("feature")), unit="percentunit"), 12)
+    cut = qs.raw("responses", q.Matcher(qs.label("stop_reason"), "=", "max_tokens"))
+    truncated = [Query(f"{qs.rate(cut, qs.label('feature'))} / {qs.rate(qs.raw('responses'), qs.label('feature'))}", "{{%s}}" % qs.label("feature"))]
+    lines: tuple[Line, ...] = ()
+    if qs.has(conv.TRUNCATED_SHARE_1H):
+        truncated.append(Query(str(qs.rec(conv.TRUNCATED_SHARE_1H)), "all features, 1h (alert)"))
+        lines = (Line(float(t.truncation_share), WARN),)
+    b.add(graph("max_tokens truncations", "Share of responses that stopped at max_tokens.", *truncated, unit="percentunit", lines=lines), 12)
+    return b
+
+
+def ratelimits(qs: Queries) -> Board:
+    rl = qs.service.rate_limits
+    assert rl is not None
+    lines = (Line(float(rl.warning), WARN), Line(float(rl.critical), CRIT))
+    used = Query(str(qs.rec(conv.RATELIMIT_UTILISATION, filters=(conv.LABEL_MODEL,))), "{{model}} {{dimension}}")
+    b = Board()
+    b.row("Headroom")
+    b.add(dial("Utilisation now", "1 - remaining/limit per model and dimension.", used, lines), 24, 7)
+    b.add(graph("Utilisation", "Per model and dimension, with the warning and critical lines.", used, unit="percentunit", lines=lines), 12)
+    throttled = Query(str(qs.rec(conv.THROTTLED_RATE, filters=(conv.LABEL_MODEL,))), "{{model}}")
+    b.add(graph("429 responses per second", "Requests refused by the provider's rate limits.", throttled, unit="reqps", lines=(Line(rl.throttled_per_second, WARN),)), 12)
+    by = f"{qs.label('model')}, {qs.label('dimension')}"
+    remaining = qs.raw("ratelimit_remaining", filters=(conv.LABEL_MODEL,))
+    # The gauges only move when a response carries the headers; a gauge that stopped moving is stale.
+    since = f"time() - max by ({by}) (max_over_time(timestamp(changes({remaining}[2m]) > 0)[6h:1m]))"
+    b.add(graph("Seconds since the remaining-gauge last changed", f"RateLimitGaugeStale warns after {rl.stale_after} while requests flow.", Query(since, "{{%s}} {{%s}}" % (qs.label("model"), qs.label("dimension"))), unit="s"), 24)
+    return b
+
+
+def slos(qs: Queries) -> Board:
+    b = Board()
+    for slo in qs.service.slos:
+        sel = lambda metric, s=slo: recording_selector(metric, s)  # noqa: E731
+        budget = format_number(float(slo.budget))
+        b.row(f"{slo.name}: {slo.objective_text}% {slo.sli.phrase} over {slo.period}")
+        b.add(graph("SLI against the objective", "Share of good events over 5m and over the period; the objective as a line.", Query(f"1 - {sel(conv.sli_error_ratio('5m'))}", "5m"), Query(f"1 - {sel(conv.sli_error_ratio(slo.period))}", slo.period), Query(str(sel(conv.OBJECTIVE)), "objective"), unit="percentunit"), 9)
+        b.add(single("Error budget remaining", f"Share of the {slo.period} error budget not yet spent.", Query(str(sel(conv.BUDGET_REMAINING))), "percentunit", (Line(0.25, "green"),), base=CRIT), 5)
+        windows = [w for w in slo.windows if w != slo.period]
+        factors = sorted({float(p.factor) for p in slo.pairs})
+        b.add(graph("Burn rate per alert window", "Error ratio over each alert window divided by the budget; 1 spends the budget exactly over the period.", *(Query(f"{sel(conv.sli_error_ratio(w))} / {budget}", w) for w in windows), lines=tuple(Line(f, CRIT if f == factors[-1] else WARN) for f in factors[-1:] + factors[:1])), 10)
+        firing = q.Selector(conv.ALERTS, (q.Matcher(conv.LABEL_SERVICE, "=", slo.service), q.Matcher(conv.LABEL_SLO, "=", slo.name), q.Matcher(conv.LABEL_ALERTSTATE, "=", conv.STATE_FIRING)))
+        b.add(listing("Firing alerts", "Alerts of this SLO firing now.", Query(str(firing))), 12, 6)
+        b.add(graph("Budget burndown", f"Error budget left over the rolling {slo.period}; below 0 the objective is missed.", Query(str(sel(conv.BUDGET_REMAINING)), "remaining"), unit="percentunit", lines=(Line(0, CRIT),)), 12, 6)
+    return b
+
+
+VIEWS = {
+    "overview": ("Overview", overview),
+    "slos": ("SLOs", slos),
+    "cost": ("Cost", cost),
+    "tokens": ("Tokens", tokens),
+    "ratelimits": ("Rate limits", ratelimits),
+}
+
+
+def available(service: ResolvedService) -> list[str]:
+    """Views with something to show: cost needs a cost budget, rate limits their rules."""
+    skip = {"cost"} if service.cost is None else set()
+    skip |= {"ratelimits"} if service.rate_limits is None else set()
+    skip |= {"slos"} if not service.slos else set()
+    return [k for k in conv.DASHBOARD_KINDS if k not in skip]
+
+
+__all__ = ["RATE", "VIEWS", "available"]

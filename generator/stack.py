@@ -1,0 +1,201 @@
+"""Real Prometheus and Alertmanager on 127.0.0.1 with a bundle, every receiver redirected to a local sink.
+
+For `make e2e` and `make demo`: free ports, temporary data folders, and a clean shutdown even when
+the caller fails. Nothing listens beyond loopback.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import yaml
+
+from generator import conventions as conv
+
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Sink:
+    """A webhook endpoint per receiver: what Alertmanager delivered, to whom."""
+
+    received: list[tuple[str, dict]] = field(default_factory=list)  # (receiver, alert)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                with sink.lock:
+                    sink.received += [(self.path.strip("/"), a) for a in body.get("alerts", [])]
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        return Handler
+
+    def receivers_of(self, alertname: str, status: str = "firing", **labels: str) -> set[str]:
+        with self.lock:
+            return {
+                r for r, a in self.received
+                if a["status"] == status and a["labels"].get("alertname") == alertname and all(a["labels"].get(k) == v for k, v in labels.items())
+            }
+
+    def alerts(self, **labels: str) -> list[tuple[str, dict]]:
+        with self.lock:
+            return [(r, a) for r, a in self.received if all(a["labels"].get(k) == v for k, v in labels.items())]
+
+
+def redirect_receivers(config: dict, sink_port: int) -> dict:
+    """The generated routing and inhibition, with every receiver delivering to the sink instead."""
+    config = json.loads(json.dumps(config))
+    config.pop("global", None)
+    config.pop("templates", None)
+    for receiver in config.get("receivers", []):
+        name = receiver["name"]
+        for key in [k for k in receiver if k.endswith("_configs")]:
+            del receiver[key]
+        if name != conv.NULL_RECEIVER:
+            receiver["webhook_configs"] = [{"url": f"http://{HOST}:{sink_port}/{name}", "send_resolved": True}]
+
+    def inherit(route: dict) -> None:
+        for child in route.get("routes", []):
+            child.pop("group_wait", None)
+            child.pop("group_interval", None)
+            inherit(child)
+
+    # Seconds, not minutes: the test waits for first notifications, not for batching.
+    config["route"].update(group_wait="1s", group_interval="2s", repeat_interval="1h")
+    inherit(config["route"])
+    return config
+
+
+@dataclass
+class Stack:
+    """Prometheus scraping `target`, loaded with `rules`, notifying an Alertmanager built from `alertmanager`."""
+
+    rules: list[Path]
+    alertmanager: Path
+    target: str
+    scrape_interval: str = "1s"
+    evaluation_interval: str = "5s"
+    sink: Sink = field(default_factory=Sink)
+    urls: dict[str, str] = field(default_factory=dict)
+
+    def __enter__(self) -> Stack:
+        self.exit = ExitStack()
+        try:
+            self._start()
+        except BaseException:
+            self.exit.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.exit.close()
+
+    def _start(self) -> None:
+        work = Path(self.exit.enter_context(tempfile.TemporaryDirectory(prefix="slogen-e2e-")))
+        sink = ThreadingHTTPServer((HOST, 0), self.sink.handler())
+        threading.Thread(target=sink.serve_forever, daemon=True).start()
+        self.exit.callback(sink.server_close)
+        self.exit.callback(sink.shutdown)
+        am_port, prom_port = free_port(), free_port()
+        am_config = redirect_receivers(yaml.safe_load(self.alertmanager.read_text()), sink.server_address[1])
+        (work / "alertmanager.yml").write_text(yaml.safe_dump(am_config))
+        self._spawn(
+            work / "alertmanager.log",
+            _binary("prometheus-alertmanager", "alertmanager"),
+            f"--config.file={work / 'alertmanager.yml'}",
+            f"--storage.path={work / 'am-data'}",
+            f"--web.listen-address={HOST}:{am_port}",
+            "--cluster.listen-address=",
+        )
+        prom = {
+            "global": {"scrape_interval": self.scrape_interval, "evaluation_interval": self.evaluation_interval},
+            "rule_files": [str(p.resolve()) for p in self.rules],
+            "alerting": {"alertmanagers": [{"static_configs": [{"targets": [f"{HOST}:{am_port}"]}]}]},
+            "scrape_configs": [{"job_name": "llm-app", "static_configs": [{"targets": [self.target]}]}],
+        }
+        (work / "prometheus.yml").write_text(yaml.safe_dump(prom))
+        self._spawn(
+            work / "prometheus.log",
+            _binary("prometheus"),
+            f"--config.file={work / 'prometheus.yml'}",
+            f"--storage.tsdb.path={work / 'prom-data'}",
+            f"--web.listen-address={HOST}:{prom_port}",
+            "--rules.alert.resend-delay=2s",
+        )
+        self.urls = {"prometheus": f"http://{HOST}:{prom_port}", "alertmanager": f"http://{HOST}:{am_port}"}
+        self.logs = work
+        for url in (f"{self.urls['alertmanager']}/-/ready", f"{self.urls['prometheus']}/-/ready"):
+            wait_for(lambda u=url: _get(u) is not None, 30, f"{url} did not become ready")
+
+    def _spawn(self, log: Path, *args: str) -> None:
+        out = self.exit.enter_context(log.open("w"))
+        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
+        self.exit.callback(_stop, proc)
+
+    def query(self, expr: str) -> list[dict]:
+        body = _get(f"{self.urls['prometheus']}/api/v1/query?" + urllib.parse.urlencode({"query": expr}))
+        return json.loads(body)["data"]["result"] if body else []
+
+    def firing(self, **labels: str) -> list[dict]:
+        body = _get(f"{self.urls['prometheus']}/api/v1/alerts")
+        alerts = json.loads(body)["data"]["alerts"] if body else []
+        return [a for a in alerts if a["state"] == "firing" and all(a["labels"].get(k) == v for k, v in labels.items())]
+
+
+def _binary(*names: str) -> str:
+    for name in names:
+        if path := shutil.which(name):
+            return path
+    raise FileNotFoundError(f"none of {', '.join(names)} is on PATH: run `make tools`")
+
+
+def _get(url: str) -> bytes | None:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.read()
+    except OSError:
+        return None
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def wait_for(condition, timeout: float, message: str, every: float = 1.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(every)
+    raise TimeoutError(f"{message} within {timeout:g}s")

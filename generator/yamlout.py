@@ -1,0 +1,87 @@
+"""A block-style YAML writer for plain data: PyYAML's layout, at string-join speed.
+
+PyYAML's representer walks every node in Python and dominated builds of large specs. This writer
+emits the same shapes (block mappings, `- ` sequences, `|-` for multi-line PromQL) and quotes any
+string it cannot prove plain with JSON escaping, which YAML's double-quoted style reads the same
+way. `yaml.safe_load(dump(x)) == x` is a property test.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+# Conservative plain scalars: start with a letter, no YAML indicators, not a YAML 1.1 keyword.
+_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_./-]*\Z")
+_KEYWORDS = frozenset(
+    "y Y yes Yes YES n N no No NO true True TRUE false False FALSE on On ON off Off OFF null Null NULL".split()
+)
+# Characters YAML will not carry raw: non-printables, and what it reads as line breaks (NEL, LS, PS).
+_UNSAFE = re.compile("[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_LITERAL_UNSAFE = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _quoted(text: str) -> str:
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}" if ord(m.group()) <= 0xFFFF else f"\\U{ord(m.group()):08x}", json.dumps(text, ensure_ascii=False))
+
+
+def scalar(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ".nan"
+        if math.isinf(value):
+            return ".inf" if value > 0 else "-.inf"
+        text = repr(value)
+        return text.replace("e", ".0e", 1) if "." not in text and "e" in text else text  # YAML 1.1 floats need a dot
+    if isinstance(value, str):
+        return value if _PLAIN.match(value) and value not in _KEYWORDS else _quoted(value)
+    raise TypeError(f"cannot write {type(value).__name__} as YAML")
+
+
+def _literal(text: str) -> bool:
+    return "\n" in text and text == text.strip() and not _LITERAL_UNSAFE.search(text)
+
+
+def _lines(data: object, indent: int, out: list[str]) -> None:
+    pad = " " * indent
+    if isinstance(data, dict):
+        for key, value in data.items():
+            _entry(f"{pad}{scalar(key)}:", value, indent, out, nested=indent + 2)
+    elif isinstance(data, list):
+        for item in data:
+            if isinstance(item, dict) and item:
+                first = len(out)
+                _lines(item, indent + 2, out)
+                out[first] = f"{pad}- {out[first][indent + 2:]}"
+            else:
+                _entry(f"{pad}-", item, indent, out, nested=indent + 2)
+
+
+def _entry(head: str, value: object, indent: int, out: list[str], nested: int) -> None:
+    if isinstance(value, dict) and value:
+        out.append(head)
+        _lines(value, nested, out)
+    elif isinstance(value, list) and value:
+        out.append(head)
+        # PyYAML's layout: a sequence under a key starts at the key's column.
+        _lines(value, indent if head.endswith(":") else nested, out)
+    elif isinstance(value, str) and _literal(value):
+        out.append(f"{head} |-")
+        out += [f"{' ' * nested}{line}" if line else "" for line in value.split("\n")]
+    else:
+        out.append(f"{head} {'{}' if value == {} else '[]' if value == [] else scalar(value)}")
+
+
+def dump(data: object) -> str:
+    if not isinstance(data, dict | list) or not data:
+        return ("{}" if data == {} else "[]" if data == [] else scalar(data)) + "\n"
+    out: list[str] = []
+    _lines(data, 0, out)
+    return "\n".join(out) + "\n"

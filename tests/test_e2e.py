@@ -1,0 +1,68 @@
+"""End to end: the bundle in real Prometheus and Alertmanager on 127.0.0.1, fed by `slogen simulate`.
+
+The spec is the repository's slo.yaml with clocks made fast (`generator.demo.fast_clocks`: 1s
+scrapes, 5s rule evaluation, seconds-long holds, a budget at twice the simulated spend);
+routing, receivers, objectives and windows are the shipped ones. Every receiver delivers to a
+local webhook sink, so the test sees who would have been told.
+"""
+
+import time
+from pathlib import Path
+
+import pytest
+
+from generator import conventions as conv
+from generator.demo import fast_bundle
+from generator.simulate import Simulator, Traffic
+from generator.stack import Stack, wait_for
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICE = "claude-assistant"
+RPS = 20
+pytestmark = pytest.mark.e2e
+
+
+def alert(name: str) -> str:
+    return conv.camel(SERVICE, name)
+
+
+@pytest.fixture
+def stack(tmp_path):
+    out = fast_bundle(ROOT / "slo.yaml", tmp_path, RPS)
+    with Simulator(Traffic(rps=RPS, seed=7)) as sim:
+        with Stack(
+            rules=sorted((out / "prometheus/rules").glob("*.yaml")),
+            alertmanager=out / "alertmanager/alertmanager.yml",
+            target=f"127.0.0.1:{sim.port}",
+        ) as running:
+            running.sim = sim
+            yield running
+
+
+def test_faults_reach_exactly_the_routed_receivers_and_healthy_traffic_pages_nobody(stack):
+    sink, traffic = stack.sink, stack.sim.traffic
+    started = time.monotonic()
+    wait_for(lambda: stack.query(f'slo:sli_error:ratio_rate5m{{service="{SERVICE}", slo="availability"}}'), 60, "SLO recordings from the scraped traffic")
+
+    time.sleep(30)  # healthy phase
+    assert stack.firing(severity="critical") == []
+    assert sink.alerts(severity="critical") == []
+
+    traffic.fault = "latency"  # first tokens take 7s: a warning for Slack, not a page for the on-call
+    wait_for(lambda: sink.receivers_of(alert("TtftP95High"), severity="warning"), 60, "TtftP95High delivered")
+    time.sleep(3)
+    assert sink.receivers_of(alert("TtftP95High"), severity="warning") == {"slack-alerts"}
+    assert sink.receivers_of(alert("TtftP95High"), severity="critical") == set()
+
+    traffic.fault = "outage"  # every request fails: the availability SLO pages Slack and PagerDuty, never the cost mail
+    burn = alert("AvailabilityErrorBudgetBurn")
+    wait_for(lambda: sink.receivers_of(burn, severity="critical", slo="availability"), 60, "availability page delivered")
+    time.sleep(3)
+    assert sink.receivers_of(burn, severity="critical", slo="availability") == {"slack-alerts", "oncall"}
+    assert not any(r == "cost-email" for r, _ in sink.alerts(slo="availability"))
+
+    traffic.fault = "vanish"  # the exporter stops exposing metrics: the no-data alert tells Slack
+    absent = alert("AvailabilitySLIAbsent")
+    wait_for(lambda: sink.receivers_of(absent), 60, "no-data alert delivered")
+    assert sink.receivers_of(absent) == {"slack-alerts"}
+    assert time.monotonic() - started < 300
