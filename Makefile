@@ -8,7 +8,7 @@ SPEC ?= slo.yaml
 OUT ?= out
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help build test e2e demo lint tools explain update-golden clean
+.PHONY: help build test e2e demo bench lint tools explain update-golden clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -37,6 +37,11 @@ e2e: $(VENV)/.installed tools ## Real Prometheus + Alertmanager on 127.0.0.1 wit
 
 demo: $(VENV)/.installed tools ## Play faults against the bundle in real Prometheus + Alertmanager; print who is told
 	$(SLOGEN) demo $(SPEC)
+
+bench: $(VENV)/.installed tools ## Print the benchmarks: alert quality and Prometheus cost against Sloth, build scaling
+	$(PY) bench/alert_quality.py
+	$(PY) bench/prom_cost.py
+	$(PY) bench/build_scaling.py
 
 lint: $(VENV)/.installed tools ## The CI gate: schema and bundle drift, promtool check/test, slogen's own checks
 	$(SLOGEN) schema --check --out slo.schema.json

@@ -10,11 +10,10 @@ from typing import Annotated
 
 import typer
 
-from generator import lint, pipeline
+from generator import pipeline
 from generator.errors import SlogenError
 from generator.explain import explain as explain_service
-from generator.demo import run as run_demo
-from generator.simulate import FAULTS, Simulator, Traffic
+from generator.faults import FAULTS
 from generator.spec.models import Spec
 from generator.write import drift, write
 
@@ -62,6 +61,8 @@ def lint_command(spec: SpecArg = Path("slo.yaml"), out: OutOpt = Path("out")) ->
     with user_errors():
         service = pipeline.load(spec)
         _, rendered = pipeline.build(spec)
+        from generator import lint  # the checks pull in jsonschema and the Grafana schema: only when linting
+
         report = lint.run(lint.Context(out=out, service=service, rendered=rendered))
         typer.echo(report.render())
         if report.failed:
@@ -102,6 +103,8 @@ def simulate(
     if fault not in FAULTS:
         typer.echo(f"--fault: unknown fault {fault!r}; choose one of {', '.join(FAULTS)}", err=True)
         raise typer.Exit(2)
+    from generator.simulate import Simulator, Traffic
+
     try:
         sim = Simulator(Traffic(rps=rps, seed=seed, fault=fault), port=port)
     except OSError as exc:
@@ -129,6 +132,8 @@ def demo(
     if unknown := [f for f in chosen if f not in FAULTS]:
         typer.echo(f"--faults: unknown {', '.join(unknown)}; choose from {', '.join(FAULTS)}", err=True)
         raise typer.Exit(2)
+    from generator.demo import run as run_demo
+
     with user_errors():
         try:
             run_demo(spec, chosen, seconds, rps, typer.echo)

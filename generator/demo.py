@@ -31,8 +31,13 @@ def fast_clocks(spec: dict, rps: float) -> dict:
     spec["alerts"] = alerts
     budgets = dict(spec.get("budgets", {}))
     if budgets.get("cost"):
-        budgets["cost"] = {**budgets["cost"], "monthly_usd": round(2 * rps * SIMULATED_USD_PER_REQUEST * 30 * 86400)}
-    budgets["rate_limits"] = {**budgets.get("rate_limits", {}), "throttled_for": "10s"}
+        cost = dict(budgets["cost"])
+        monthly = round(2 * rps * SIMULATED_USD_PER_REQUEST * 30 * 86400)
+        scale = monthly / cost["monthly_usd"]
+        # Allocations keep their share of the service's budget.
+        cost["allocations"] = {k: {**a, "monthly_usd": a["monthly_usd"] * scale} for k, a in cost.get("allocations", {}).items()}
+        budgets["cost"] = {**cost, "monthly_usd": monthly}
+    budgets["rate_limits"] = {**budgets.get("rate_limits", {}), "throttled_for": "10s", "warning_for": "10s", "critical_for": "10s"}
     spec["budgets"] = budgets
     return spec
 

@@ -62,7 +62,7 @@ def explain_rate_limits(rl: ResolvedRateLimits) -> list[str]:
     pct = _pct
     return [
         "Rate limits (category ratelimit), per model and dimension, from the anthropic-ratelimit-* gauges:",
-        f"  warning when more than {pct(rl.warning)}% of a limit is used for 5m; critical above {pct(rl.critical)}% for 2m",
+        f"  warning when more than {pct(rl.warning)}% of a limit is used for {rl.warning_for}; critical above {pct(rl.critical)}% for {rl.critical_for}",
         f"  warning when 429s exceed {format_number(rl.throttled_per_second)}/s for one model for {rl.throttled_for}",
         f"  warning when the remaining-gauge has not moved for {rl.stale_after} while requests flow",
     ]

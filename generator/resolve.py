@@ -103,6 +103,8 @@ class ResolvedRateLimits:
     by: dict[str, str]  # canonical label -> the exporter's label name
     warning: Fraction
     critical: Fraction
+    warning_for: str
+    critical_for: str
     throttled_per_second: float
     throttled_for: str
     stale_after: str
@@ -335,6 +337,8 @@ def _rate_limits(spec: Spec, profile: Profile) -> ResolvedRateLimits:
         by={conv.LABEL_MODEL: profile.labels["model"], conv.LABEL_DIMENSION: profile.labels["dimension"]},
         warning=Fraction(repr(rl.warning)) / 100,
         critical=Fraction(repr(rl.critical)) / 100,
+        warning_for=rl.warning_for,
+        critical_for=rl.critical_for,
         throttled_per_second=rl.throttled_per_second,
         throttled_for=rl.throttled_for,
         stale_after=rl.stale_after,

@@ -17,17 +17,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from generator.faults import FAULTS
 from generator.profiles import PROMETHEUS_CLIENT
 
-FAULTS = {
-    "none": "healthy traffic",
-    "outage": "every request fails with 5xx/529",
-    "ratelimit-storm": "a third of requests get 429",
-    "latency": "first tokens take 7s, answers 20s",
-    "cost-runaway": "50x the tokens per request",
-    "ratelimit-squeeze": "only 5% of every rate limit left",
-    "vanish": "the exporter stops exposing metrics",
-}
 MODELS = ("claude-sonnet-4-6", "claude-haiku-4-5")
 FEATURES = ("chat", "search")
 DIMENSIONS = ("requests", "tokens", "input_tokens", "output_tokens")
@@ -72,7 +64,7 @@ class Traffic:
         slow = fault == "latency"
         self.ttft.labels(model, feature).observe(7.0 if slow else r.uniform(0.3, 1.5))
         self.duration.labels(model, feature).observe(20.0 if slow else r.uniform(2, 6))
-        scale = 50 if fault == "cost-runaway" else 1
+        scale = 100 if fault == "cost-runaway" else 1
         self.tokens.labels(model, feature, "input").inc(100 * scale)
         self.tokens.labels(model, feature, "output").inc(20 * scale)
         self.responses.labels(model, feature, "max_tokens" if r.random() < 0.01 else "end_turn").inc()

@@ -56,7 +56,8 @@ class Sink:
 
         return Handler
 
-    def receivers_of(self, alertname: str, status: str = "firing", **labels: str) -> set[str]:
+    def receivers_of(self, alertname: str, status: str = "firing", **labels: str | None) -> set[str]:
+        """Receivers told about the alert; a label given as None must be absent."""
         with self.lock:
             return {
                 r for r, a in self.received

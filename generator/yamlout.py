@@ -12,11 +12,12 @@ import json
 import math
 import re
 
-# Conservative plain scalars: start with a letter, no YAML indicators, not a YAML 1.1 keyword.
-_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_./-]*\Z")
-_KEYWORDS = frozenset(
-    "y Y yes Yes YES n N no No NO true True TRUE false False FALSE on On ON off Off OFF null Null NULL".split()
-)
+import yaml
+
+# Plain (unquoted) when YAML cannot read it as anything else: no indicator first, no ": " or " #"
+# inside, nothing a resolver would turn into a number, bool, null or date.
+_NOT_PLAIN = re.compile(r"""\A[-?:,\[\]{}#&*!|>'"%@`\s]|: |:\Z| #|\s\Z|[\t\n\r]""")
+_RESOLVER = yaml.resolver.Resolver()
 # Characters YAML will not carry raw: non-printables, and what it reads as line breaks (NEL, LS, PS).
 _UNSAFE = re.compile("[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _LITERAL_UNSAFE = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -41,8 +42,18 @@ def scalar(value: object) -> str:
         text = repr(value)
         return text.replace("e", ".0e", 1) if "." not in text and "e" in text else text  # YAML 1.1 floats need a dot
     if isinstance(value, str):
-        return value if _PLAIN.match(value) and value not in _KEYWORDS else _quoted(value)
+        return value if _plain(value) else _quoted(value)
     raise TypeError(f"cannot write {type(value).__name__} as YAML")
+
+
+# Implicit YAML 1.1 types all start with one of these (numbers, dates, bools, null, merge, value).
+_TYPED_START = frozenset("0123456789+-.~<=yYnNtTfFoO")
+
+
+def _plain(text: str) -> bool:
+    if not text or _NOT_PLAIN.search(text) or _UNSAFE.search(text):
+        return False
+    return text[0] not in _TYPED_START or _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == "tag:yaml.org,2002:str"
 
 
 def _literal(text: str) -> bool:

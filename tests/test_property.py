@@ -110,15 +110,19 @@ def test_a_corrupted_field_is_an_error_or_a_valid_spec(tmp_path, data, field, va
         assert "slos[0]" in str(exc)
 
 
-yaml_keys = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+# Any text, and text made of YAML's indicators, digits and keywords' letters, where quoting decisions are hard.
+yaml_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30) | st.text(
+    st.sampled_from(list(":-#{}[] ,'\"&*!|>%@`?0123456789.eE+_aTNy~<=\n\t")), max_size=8
+)
+yaml_keys = yaml_text
 plain_data = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(st.characters(blacklist_categories=("Cs",)), max_size=30),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | yaml_text,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(yaml_keys, inner, max_size=4),
     max_leaves=25,
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(plain_data)
 def test_the_yaml_writer_round_trips_any_plain_data(data):
     from generator.yamlout import dump

@@ -62,7 +62,7 @@ def build(rl: ResolvedRateLimits) -> RuleGroup:
         RecordingRule(conv.RATELIMIT_UTILISATION, utilisation_expr(rl), {conv.LABEL_SERVICE: rl.service}),
         RecordingRule(conv.THROTTLED_RATE, throttled_expr(rl), {conv.LABEL_SERVICE: rl.service}),
     ]
-    for severity, level, hold in ((conv.SEVERITY_TICKET, rl.warning, "5m"), (conv.SEVERITY_PAGE, rl.critical, "2m")):
+    for severity, level, hold in ((conv.SEVERITY_TICKET, rl.warning, rl.warning_for), (conv.SEVERITY_PAGE, rl.critical, rl.critical_for)):
         pct = format_number(float(level * 100))
         rules.append(
             AlertingRule(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
+
 from generator import conventions as conv
+from generator.durations import parse_seconds
 from generator import promql as q
 from generator.compile.checks import firing_count
 from generator.ir import ExprCheck, Series, TestCase
@@ -37,32 +40,40 @@ def _firing(alert: str, at: int, by: tuple[str, ...], severity: str | None = Non
     return firing_count(match, at, count, {k: values[k] for k in by})
 
 
+def _minutes(duration: str) -> int:
+    return math.ceil(parse_seconds(duration) / 60)
+
+
 def build(rl: ResolvedRateLimits) -> list[TestCase]:
     headroom, throttled, stale = conv.headroom_alert(rl.service), conv.throttled_alert(rl.service), conv.stale_gauge_alert(rl.service)
     dims = (conv.LABEL_MODEL, conv.LABEL_DIMENSION)
     warn_at = float(rl.warning + (rl.critical - rl.warning) / 2)
     page_at = float(rl.critical + (1 - rl.critical) / 2)
+    warn_for, page_for, storm_for = (_minutes(d) for d in (rl.warning_for, rl.critical_for, rl.throttled_for))
     return [
         TestCase(
             f"rate limits: {round(warn_at * 100)}% used warns and does not page",
             tuple(_gauges(rl, warn_at) + _requests(rl)),
             exprs=(
-                _firing(headroom, 3, dims, conv.SEVERITY_TICKET, 0),
-                _firing(headroom, 10, dims, conv.SEVERITY_TICKET),
-                _firing(headroom, 10, dims, conv.SEVERITY_PAGE, 0),
-                _firing(headroom, 25, dims, conv.SEVERITY_PAGE, 0),
+                *([_firing(headroom, warn_for - 2, dims, conv.SEVERITY_TICKET, 0)] if warn_for > 2 else []),
+                _firing(headroom, warn_for + 5, dims, conv.SEVERITY_TICKET),
+                _firing(headroom, warn_for + 5, dims, conv.SEVERITY_PAGE, 0),
+                _firing(headroom, max(25, warn_for + 5), dims, conv.SEVERITY_PAGE, 0),
                 _firing(stale, 25, dims, None, 0),
             ),
         ),
         TestCase(
             f"rate limits: {round(page_at * 100)}% used pages",
             tuple(_gauges(rl, page_at) + _requests(rl)),
-            exprs=(_firing(headroom, 1, dims, conv.SEVERITY_PAGE, 0), _firing(headroom, 10, dims, conv.SEVERITY_PAGE)),
+            exprs=(_firing(headroom, 1, dims, conv.SEVERITY_PAGE, 0), _firing(headroom, page_for + 8, dims, conv.SEVERITY_PAGE)),
         ),
         TestCase(
             "rate limits: a 429 storm is noticed",
             tuple(_gauges(rl, 0.5) + _requests(rl, throttled_per_minute=round(rl.throttled_per_second * 60 * 3))),
-            exprs=(_firing(throttled, 3, (conv.LABEL_MODEL,), None, 0), _firing(throttled, 15, (conv.LABEL_MODEL,))),
+            exprs=(
+                *([_firing(throttled, storm_for - 2, (conv.LABEL_MODEL,), None, 0)] if storm_for > 2 else []),
+                _firing(throttled, storm_for + 10, (conv.LABEL_MODEL,)),
+            ),
         ),
         TestCase(
             "rate limits: frozen header gauges are noticed",

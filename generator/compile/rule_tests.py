@@ -6,6 +6,8 @@ window pair must be firing or silent, and only those certain verdicts become ass
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import math
 import re
 from dataclasses import dataclass
@@ -89,6 +91,7 @@ def _single_failure() -> Scenario:
 # --- traffic -> series --------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=256)  # every SLO of a spec plays the same traffic
 def _counter_values(increments: tuple[int, ...], ends_at: int | None = None) -> str:
     """promtool's expanding notation for a counter: runs of equal steps become `start+stepxN`."""
     values = []

@@ -15,8 +15,10 @@ from generator.ir import RecordingRule
 from generator.promql import Selector
 from generator.resolve import HistogramSLI, RatioSLI, ResolvedSLO
 
-# Windows this short read raw counters: the 1h page window must not lag behind a real outage.
-RAW_UP_TO_SECONDS = 3600
+# Windows this short read raw counters: no page window (1h, 6h) may lag behind a real outage, or
+# slogen would page later than a generator that scans raw series everywhere. Only the ticket tier's
+# day-long windows average the 5m recordings, where the big savings are.
+RAW_UP_TO_SECONDS = 6 * 3600
 
 
 def recording_selector(metric: str, slo: ResolvedSLO) -> Selector:

@@ -114,6 +114,8 @@ class RateLimitBudget(Strict):
     enabled: bool = Field(True, description="Emit the rate-limit rules and alerts.")
     warning: Percent = Field(80, description="Utilisation (1 - remaining/limit) of any model and dimension that raises a warning.")
     critical: Percent = Field(90, description="Utilisation that pages.")
+    warning_for: Duration = Field("5m", description="How long utilisation must stay above `warning` before the warning.")
+    critical_for: Duration = Field("2m", description="How long utilisation must stay above `critical` before the page.")
     throttled_per_second: float = Field(0.1, gt=0, description="429 responses per second, per model, that raise a warning.")
     throttled_for: Duration = Field("5m", description="How long the 429 rate must stay above that before alerting.")
     stale_after: Duration = Field("15m", description="Alert when the remaining-gauge has not changed this long while requests flow.")
