@@ -36,6 +36,11 @@ class Line:
     color: str
 
 
+def legend(*labels: str) -> str:
+    """A series name in Grafana's legend syntax, from label names."""
+    return " ".join("{{%s}}" % label for label in labels)
+
+
 def _target(q: Query, ref: str) -> prom.Dataquery:
     t = prom.Dataquery().expr(q.expr).ref_id(ref).datasource(DATASOURCE).legend_format(q.legend or "__auto")
     return t.instant() if q.instant else t.range()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from generator import conventions as conv
 from generator import promql as q
 from generator.compile.sli_rules import recording_selector
-from generator.dashboards.panels import Board, Line, Query, dial, graph, listing, single
+from generator.dashboards.panels import Board, Line, Query, dial, graph, legend, listing, single
 from generator.dashboards.queries import RATE, Queries
 from generator.durations import format_number
 from generator.resolve import ResolvedService
@@ -25,7 +25,7 @@ MONTH = 30 * 86400
 def overview(qs: Queries) -> Board:
     b = Board()
     b.row("Traffic and errors")
-    b.add(graph("Request rate", "Finished requests per second, by model.", Query(qs.rate(qs.raw("requests"), qs.label("model")), "{{%s}}" % qs.label("model")), unit="reqps"), 12)
+    b.add(graph("Request rate", "Finished requests per second, by model.", Query(qs.rate(qs.raw("requests"), qs.label("model")), legend(qs.label("model"))), unit="reqps"), 12)
     classes = [
         Query(f"{qs.rate(qs.raw('requests', qs.status(op, value)))} / {qs.requests_rate()}", name) for name, op, value in STATUS_CLASSES
     ]
@@ -42,9 +42,9 @@ def overview(qs: Queries) -> Board:
     for signal, title in (("ttft", "Time to first token"), ("duration", "Total latency")):
         b.add(graph(f"{title} p50 / p95 / p99", f"{title} percentiles from the histogram.", *(Query(qs.quantile(signal, p), f"p{format_number(p * 100)}") for p in PERCENTILES), unit="s"), 9)
     speed = (
-        Query(str(qs.rec(conv.OUTPUT_SPEED_5M, filters=(conv.LABEL_MODEL,))), "{{model}}")
+        Query(str(qs.rec(conv.OUTPUT_SPEED_5M, filters=(conv.LABEL_MODEL,))), legend(conv.LABEL_MODEL))
         if qs.has(conv.OUTPUT_SPEED_5M)
-        else Query(f"{qs.rate(qs.raw('tokens', qs.token_type('=', 'output')), qs.label('model'))} / {qs.rate(qs.raw('duration', suffix='_sum'), qs.label('model'))}", "{{%s}}" % qs.label("model"))
+        else Query(f"{qs.rate(qs.raw('tokens', qs.token_type('=', 'output')), qs.label('model'))} / {qs.rate(qs.raw('duration', suffix='_sum'), qs.label('model'))}", legend(qs.label("model")))
     )
     b.add(graph("Output tokens per second", "Output tokens per second of request time, by model.", speed), 24)
     return b
@@ -61,7 +61,7 @@ def cost(qs: Queries) -> Board:
     b.add(single("Projected 30-day spend", f"The last day's pace over 30 days; budget ${format_number(month)}.", Query(f"{spend('1d')} * {MONTH}"), "currencyUSD", (Line(month, WARN), Line(over, CRIT))), 6, 6)
     b.add(single("Cost per request (1h)", "Average USD per request over the last hour.", Query(f"{spend('1h')} / {qs.rec(conv.requests_rate('1h'))}"), "currencyUSD", (Line(c.per_request_usd, WARN),) if c.per_request_usd else ()), 6, 6)
     b.add(single("Spend pace (1h)", "Spend over the last hour against the pace that uses the budget in 30 days: 1 is on budget.", Query(f"{spend('1h')} / {format_number(c.pace)}"), "short", (Line(1, WARN), Line(14.4, CRIT))), 6, 6)
-    by = lambda label: Query(f"sum by ({label}) ({qs.rec(conv.COST_RATE, filters=(conv.LABEL_MODEL, conv.LABEL_FEATURE))}) * 3600", "{{%s}}" % label)  # noqa: E731
+    by = lambda label: Query(f"sum by ({label}) ({qs.rec(conv.COST_RATE, filters=(conv.LABEL_MODEL, conv.LABEL_FEATURE))}) * 3600", legend(label))  # noqa: E731
     b.add(graph("Spend by model", "USD per hour, by model.", by(conv.LABEL_MODEL), unit="currencyUSD", stack=True), 12)
     b.add(graph("Spend by feature", "USD per hour, by feature.", by(conv.LABEL_FEATURE), unit="currencyUSD", stack=True), 12)
     b.row("Against the budget")
@@ -69,7 +69,7 @@ def cost(qs: Queries) -> Board:
     b.add(graph("Projected 30-day spend", f"Budget ${format_number(month)} (orange) and the overspend line ${format_number(over)} (red).", Query(f"{spend('1d')} * {MONTH}", "30 days at the last day's pace"), unit="currencyUSD", lines=(Line(month, WARN), Line(over, CRIT))), 12)
     b.add(graph("Cost per request", "Average USD per request over the last hour.", Query(f"{spend('1h')} / {qs.rec(conv.requests_rate('1h'))}", "per request"), unit="currencyUSD", lines=(Line(c.per_request_usd, WARN),) if c.per_request_usd else ()), 12)
     if c.allocations:
-        b.add(graph("Allocations: projected 30-day spend", "Each allocation's last-day pace over 30 days.", Query(f"{qs.rec(conv.budget_spend_rate('1d'))} * {MONTH}", "{{budget}}"), unit="currencyUSD"), 12)
+        b.add(graph("Allocations: projected 30-day spend", "Each allocation's last-day pace over 30 days.", Query(f"{qs.rec(conv.budget_spend_rate('1d'))} * {MONTH}", legend(conv.LABEL_BUDGET)), unit="currencyUSD"), 12)
     return b
 
 
@@ -86,13 +86,13 @@ def tokens(qs: Queries) -> Board:
     b.add(graph("Output / input ratio", "Output tokens per input token.", Query(f"{per_type('output')} / {per_type('input')}", "output/input")), 12)
     if qs.has(conv.CACHE_READ_SHARE_30M) and t.cache is not None:
         steady, collapsed = t.cache
-        share = Query(str(qs.rec(conv.CACHE_READ_SHARE_30M, filters=(conv.LABEL_FEATURE,))), "{{feature}}")
+        share = Query(str(qs.rec(conv.CACHE_READ_SHARE_30M, filters=(conv.LABEL_FEATURE,))), legend(conv.LABEL_FEATURE))
         b.add(graph("Cache-read share of prompt tokens (30m)", "By feature; CacheReadsCollapsed warns below the red line where it was steady.", share, unit="percentunit", lines=(Line(float(collapsed), CRIT), Line(float(steady), "green"))), 12)
     else:
         reads, prompt = qs.raw("tokens", qs.token_type("=", "cache_read")), qs.raw("tokens", qs.token_type("!=", "output"))
-        b.add(graph("Cache-read share of prompt tokens", "By feature.", Query(f"{qs.rate(reads, qs.label('feature'))} / {qs.rate(prompt, qs.label('feature'))}", "{{%s}}" % qs.label("feature")), unit="percentunit"), 12)
+        b.add(graph("Cache-read share of prompt tokens", "By feature.", Query(f"{qs.rate(reads, qs.label('feature'))} / {qs.rate(prompt, qs.label('feature'))}", legend(qs.label("feature"))), unit="percentunit"), 12)
     cut = qs.raw("responses", q.Matcher(qs.label("stop_reason"), "=", "max_tokens"))
-    truncated = [Query(f"{qs.rate(cut, qs.label('feature'))} / {qs.rate(qs.raw('responses'), qs.label('feature'))}", "{{%s}}" % qs.label("feature"))]
+    truncated = [Query(f"{qs.rate(cut, qs.label('feature'))} / {qs.rate(qs.raw('responses'), qs.label('feature'))}", legend(qs.label("feature")))]
     lines: tuple[Line, ...] = ()
     if qs.has(conv.TRUNCATED_SHARE_1H):
         truncated.append(Query(str(qs.rec(conv.TRUNCATED_SHARE_1H)), "all features, 1h (alert)"))
@@ -105,18 +105,18 @@ def ratelimits(qs: Queries) -> Board:
     rl = qs.service.rate_limits
     assert rl is not None
     lines = (Line(float(rl.warning), WARN), Line(float(rl.critical), CRIT))
-    used = Query(str(qs.rec(conv.RATELIMIT_UTILISATION, filters=(conv.LABEL_MODEL,))), "{{model}} {{dimension}}")
+    used = Query(str(qs.rec(conv.RATELIMIT_UTILISATION, filters=(conv.LABEL_MODEL,))), legend(conv.LABEL_MODEL, conv.LABEL_DIMENSION))
     b = Board()
     b.row("Headroom")
     b.add(dial("Utilisation now", "1 - remaining/limit per model and dimension.", used, lines), 24, 7)
     b.add(graph("Utilisation", "Per model and dimension, with the warning and critical lines.", used, unit="percentunit", lines=lines), 12)
-    throttled = Query(str(qs.rec(conv.THROTTLED_RATE, filters=(conv.LABEL_MODEL,))), "{{model}}")
+    throttled = Query(str(qs.rec(conv.THROTTLED_RATE, filters=(conv.LABEL_MODEL,))), legend(conv.LABEL_MODEL))
     b.add(graph("429 responses per second", "Requests refused by the provider's rate limits.", throttled, unit="reqps", lines=(Line(rl.throttled_per_second, WARN),)), 12)
     by = f"{qs.label('model')}, {qs.label('dimension')}"
     remaining = qs.raw("ratelimit_remaining", filters=(conv.LABEL_MODEL,))
     # The gauges only move when a response carries the headers; a gauge that stopped moving is stale.
     since = f"time() - max by ({by}) (max_over_time(timestamp(changes({remaining}[2m]) > 0)[6h:1m]))"
-    b.add(graph("Seconds since the remaining-gauge last changed", f"RateLimitGaugeStale warns after {rl.stale_after} while requests flow.", Query(since, "{{%s}} {{%s}}" % (qs.label("model"), qs.label("dimension"))), unit="s"), 24)
+    b.add(graph("Seconds since the remaining-gauge last changed", f"RateLimitGaugeStale warns after {rl.stale_after} while requests flow.", Query(since, legend(qs.label("model"), qs.label("dimension"))), unit="s"), 24)
     return b
 
 
