@@ -116,7 +116,7 @@ def main() -> int:
         try:
             url = f"http://{HOST}:{port}"
             wait_for(lambda: _ready(url), 120, "Prometheus ready")
-            seen: dict[str, list[tuple[str, float, int, int]]] = {name: [] for name in rule_sets}
+            seen: dict[str, list[tuple[str, float]]] = {name: [] for name in rule_sets}  # (minute, seconds) per group evaluation
             last: dict[str, str] = {}
             deadline = time.monotonic() + 70 * (args.cycles + 1)
             while time.monotonic() < deadline and min(len(v) for v in seen.values()) < args.cycles:
@@ -126,7 +126,7 @@ def main() -> int:
                     if stamp.startswith("0001") or last.get(group["name"]) == stamp:
                         continue
                     last[group["name"]] = stamp
-                    seen[owner].append((stamp[:16], group["evaluationTime"], len(group["rules"]), 0))
+                    seen[owner].append((stamp[:16], group["evaluationTime"]))
                 time.sleep(5)
             written = _samples_written(url, rule_sets)
         finally:
@@ -135,7 +135,7 @@ def main() -> int:
         rows = {}
         for name, evals in seen.items():
             per_cycle: dict[str, float] = {}
-            for minute, seconds, _, _ in evals:
+            for minute, seconds in evals:
                 per_cycle[minute] = per_cycle.get(minute, 0.0) + seconds
             cycles = sorted(per_cycle.values())
             rows[name] = (sum(cycles) / len(cycles) if cycles else float("nan"), len(cycles))

@@ -29,7 +29,8 @@ def dashboards(ctx: Context) -> list[tuple[Path, dict]]:
 
 
 def panels(board: dict) -> list[dict]:
-    return [p for p in board.get("panels", [])] + [c for p in board.get("panels", []) for c in p.get("panels", [])]
+    top = board.get("panels", [])
+    return [*top, *(child for p in top for child in p.get("panels", []))]  # collapsed rows hold their panels
 
 
 def queries(board: dict) -> list[tuple[str, str]]:
