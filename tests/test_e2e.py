@@ -6,6 +6,8 @@ routing, receivers, objectives and windows are the shipped ones. Every receiver 
 local webhook sink, so the test sees who would have been told.
 """
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -72,3 +74,21 @@ def test_faults_reach_exactly_the_routed_receivers_and_healthy_traffic_pages_nob
 
     assert sink.receivers_of(alert("TtftP95High"), severity="critical") == set()  # 7s is a warning, not a page
     assert not any(r == "cost-email" for r, _ in sink.alerts(slo="availability"))
+
+
+def test_demo_plays_faults_against_the_real_stack_and_prints_who_is_told():
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "demo", str(ROOT / "slo.yaml"), "--faults", "none,outage", "--seconds", "35"],
+        capture_output=True, text=True, timeout=180, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Prometheus http://127.0.0.1:") and "Alertmanager http://127.0.0.1:" in lines[0]
+    assert "-- fault: none" in lines and "-- fault: outage" in lines
+    told = lines[lines.index("-- fault: outage"):]
+    assert any(alert("AvailabilityErrorBudgetBurn") in line and line.strip().endswith("-> oncall") for line in told), result.stdout
+
+
+def test_demo_refuses_an_unknown_fault():
+    result = subprocess.run([sys.executable, "-m", "generator", "demo", "--faults", "meteor"], capture_output=True, text=True, check=False)
+    assert result.returncode == 2 and "unknown meteor" in result.stderr
