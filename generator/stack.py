@@ -58,13 +58,10 @@ class Sink:
 
     def receivers_of(self, alertname: str, status: str = "firing", **labels: str | None) -> set[str]:
         """Receivers told about the alert; a label given as None must be absent."""
-        with self.lock:
-            return {
-                r for r, a in self.received
-                if a["status"] == status and a["labels"].get("alertname") == alertname and all(a["labels"].get(k) == v for k, v in labels.items())
-            }
+        return {r for r, a in self.alerts(**{conv.LABEL_ALERTNAME: alertname, **labels}) if a["status"] == status}
 
-    def alerts(self, **labels: str) -> list[tuple[str, dict]]:
+    def alerts(self, **labels: str | None) -> list[tuple[str, dict]]:
+        """(receiver, alert) for every delivered alert carrying these labels (None: absent)."""
         with self.lock:
             return [(r, a) for r, a in self.received if all(a["labels"].get(k) == v for k, v in labels.items())]
 

@@ -15,9 +15,12 @@ from generator.resolve import ResolvedThresholds
 RATE = 600
 
 
-def _firing(t: ResolvedThresholds, what: str, at: int, count: int, severity: str | None = None) -> ExprCheck:
+def _firing(
+    t: ResolvedThresholds, what: str, at: int, count: int, severity: str | None = None, by: dict[str, str] | None = None
+) -> ExprCheck:
+    """`count` alerts `what` firing at minute `at`; when some fire, `by` names the series they must be about."""
     match = {conv.LABEL_ALERTSTATE: conv.STATE_FIRING, conv.LABEL_ALERTNAME: conv.threshold_alert(t.service, what)}
-    return firing_count({**match, **({conv.LABEL_SEVERITY: severity} if severity else {})}, at, count)
+    return firing_count({**match, **({conv.LABEL_SEVERITY: severity} if severity else {})}, at, count, by=by if count else None)
 
 
 def _status(selector: q.Selector, negative: bool) -> tuple[str, str]:
@@ -71,8 +74,7 @@ def _cache_cases(t: ResolvedThresholds) -> list[TestCase]:
         return [_tokens(t, labels, "cache_read", reads), _tokens(t, labels, "input", fresh), _tokens(t, labels, "output", [(lead + after, 20_000)])]
 
     def alerts(at: int, count: int) -> ExprCheck:
-        match = {conv.LABEL_ALERTSTATE: conv.STATE_FIRING, conv.LABEL_ALERTNAME: conv.threshold_alert(t.service, "CacheReadsCollapsed")}
-        return firing_count(match, at, count, by={conv.LABEL_FEATURE: "chat"} if count else None)
+        return _firing(t, "CacheReadsCollapsed", at, count, by={conv.LABEL_FEATURE: "chat"})
 
     return [
         TestCase(
@@ -103,8 +105,7 @@ def _speed_cases(t: ResolvedThresholds) -> list[TestCase]:
         )
 
     def alerts(at: int, count: int) -> ExprCheck:
-        match = {conv.LABEL_ALERTSTATE: conv.STATE_FIRING, conv.LABEL_ALERTNAME: conv.threshold_alert(t.service, "OutputSpeedDegraded")}
-        return firing_count(match, at, count, by={conv.LABEL_MODEL: "claude-sonnet-4-6"} if count else None)
+        return _firing(t, "OutputSpeedDegraded", at, count, by={conv.LABEL_MODEL: "claude-sonnet-4-6"})
 
     return [
         TestCase(
