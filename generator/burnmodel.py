@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import accumulate
 from typing import Literal
 
@@ -36,11 +36,11 @@ class Traffic:
     @staticmethod
     def of(segments: list[tuple[int, int, int]]) -> Traffic:
         """Build from (minutes, total per minute, bad per minute) segments."""
-        total, bad = [0], [0]
-        for minutes, per_min, bad_per_min in segments:
-            total += [per_min] * minutes
-            bad += [bad_per_min] * minutes
-        return Traffic(tuple(total), tuple(bad))
+        return _traffic(tuple(segments))
+
+    @cached_property
+    def good(self) -> tuple[int, ...]:
+        return tuple(t - b for t, b in zip(self.total, self.bad, strict=True))
 
     @property
     def minutes(self) -> int:
@@ -49,6 +49,15 @@ class Traffic:
     def cumulative(self) -> tuple[list[int], list[int]]:
         """Counter values at each minute: (total, bad)."""
         return list(accumulate(self.total)), list(accumulate(self.bad))
+
+
+@lru_cache(maxsize=1024)  # SLOs of the same shape play the same scenarios: share the traffic and what is cached on it
+def _traffic(segments: tuple[tuple[int, int, int], ...]) -> Traffic:
+    total, bad = [0], [0]
+    for minutes, per_min, bad_per_min in segments:
+        total += [per_min] * minutes
+        bad += [bad_per_min] * minutes
+    return Traffic(tuple(total), tuple(bad))
 
 
 @dataclass(frozen=True)

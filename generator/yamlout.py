@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from functools import lru_cache
 
 import yaml
 
@@ -28,6 +29,8 @@ def _quoted(text: str) -> str:
 
 
 def scalar(value: object) -> str:
+    if isinstance(value, str):
+        return _string(value)
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -41,9 +44,12 @@ def scalar(value: object) -> str:
             return ".inf" if value > 0 else "-.inf"
         text = repr(value)
         return text.replace("e", ".0e", 1) if "." not in text and "e" in text else text  # YAML 1.1 floats need a dot
-    if isinstance(value, str):
-        return value if _plain(value) else _quoted(value)
     raise TypeError(f"cannot write {type(value).__name__} as YAML")
+
+
+@lru_cache(maxsize=1 << 16)  # keys, windows and PromQL repeat across thousands of rules and tests
+def _string(text: str) -> str:
+    return text if _plain(text) else _quoted(text)
 
 
 # Implicit YAML 1.1 types all start with one of these (numbers, dates, bools, null, merge, value).
@@ -62,32 +68,41 @@ def _literal(text: str) -> bool:
 
 def _lines(data: object, indent: int, out: list[str]) -> None:
     pad = " " * indent
+    nested = indent + 2
     if isinstance(data, dict):
         for key, value in data.items():
-            _entry(f"{pad}{scalar(key)}:", value, indent, out, nested=indent + 2)
+            head = f"{pad}{scalar(key)}:"
+            # The common case inline: one-line strings are most entries of a rule or test file.
+            if isinstance(value, str) and "\n" not in value:
+                out.append(f"{head} {_string(value)}")
+            else:
+                _entry(head, value, indent, out, nested, True)
     elif isinstance(data, list):
         for item in data:
             if isinstance(item, dict) and item:
                 first = len(out)
-                _lines(item, indent + 2, out)
-                out[first] = f"{pad}- {out[first][indent + 2:]}"
+                _lines(item, nested, out)
+                out[first] = f"{pad}- {out[first][nested:]}"
             else:
-                _entry(f"{pad}-", item, indent, out, nested=indent + 2)
+                _entry(f"{pad}-", item, indent, out, nested, False)
 
 
-def _entry(head: str, value: object, indent: int, out: list[str], nested: int) -> None:
-    if isinstance(value, dict) and value:
-        out.append(head)
-        _lines(value, nested, out)
-    elif isinstance(value, list) and value:
+def _entry(head: str, value: object, indent: int, out: list[str], nested: int, keyed: bool) -> None:
+    if isinstance(value, str):
+        if "\n" in value and _literal(value):
+            out.append(f"{head} |-")
+            out += [f"{' ' * nested}{line}" if line else "" for line in value.split("\n")]
+        else:
+            out.append(f"{head} {_string(value)}")
+    elif isinstance(value, dict | list):
+        if not value:
+            out.append(f"{head} {'{}' if isinstance(value, dict) else '[]'}")
+            return
         out.append(head)
         # PyYAML's layout: a sequence under a key starts at the key's column.
-        _lines(value, indent if head.endswith(":") else nested, out)
-    elif isinstance(value, str) and _literal(value):
-        out.append(f"{head} |-")
-        out += [f"{' ' * nested}{line}" if line else "" for line in value.split("\n")]
+        _lines(value, indent if keyed and isinstance(value, list) else nested, out)
     else:
-        out.append(f"{head} {'{}' if value == {} else '[]' if value == [] else scalar(value)}")
+        out.append(f"{head} {scalar(value)}")
 
 
 def dump(data: object) -> str:

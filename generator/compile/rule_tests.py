@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from generator import conventions as conv
 from generator import promql as q
 from generator.compile import alert_rules
-from generator.burnmodel import Model, Traffic, outage_detection_minutes
+from generator.burnmodel import Model, State, Traffic, outage_detection_minutes
 from generator.durations import format_number, parse_seconds
 from generator.errors import SlogenError
 from generator.ir import AlertCheck, AlertingRule, ExprCheck, RuleTestFile, Series, TestCase
@@ -139,7 +139,7 @@ def _status_values(slo: ResolvedSLO, profile: Profile) -> tuple[str, str, str | 
 def _series(service: ResolvedService, slo: ResolvedSLO, traffic: Traffic, ends_at: int | None = None) -> tuple[Series, ...]:
     profile = service.profile
     dims = {profile.labels["model"]: "claude-sonnet-4-6", profile.labels["feature"]: "chat"}
-    good_inc = tuple(t - b for t, b in zip(traffic.total, traffic.bad, strict=True))
+    good_inc = traffic.good
     sli = slo.sli
     if isinstance(sli, RatioSLI):
         good, bad, _ = _status_values(slo, profile)
@@ -189,21 +189,17 @@ def _timeline(
     fired = {conv.SEVERITY_PAGE: False, conv.SEVERITY_TICKET: False}
     for pair in slo.pairs:
         rule = burn_rules[(pair.long, pair.short)]
-        states = model.states(pair)
-        first_fire = next((t for t in range(1, end + 1) if states[t] == "fire"), None)
+        query = _alerts_query(rule)
+        first_fire, last_silent, silent = _decided(model.states(pair))
         if first_fire is not None:
             fired[pair.severity] = True
-            last_silent = next((t for t in range(first_fire - 1, 0, -1) if states[t] == "silent"), None)
             if last_silent is not None:
-                checks.append(ExprCheck(_alerts_query(rule), _minutes(last_silent)))
-            checks.append(ExprCheck(_alerts_query(rule), _minutes(first_fire), ((_alerts_sample(rule), 1.0),)))
+                checks.append(ExprCheck(query, _minutes(last_silent)))
+            checks.append(ExprCheck(query, _minutes(first_fire), ((_alerts_sample(rule), 1.0),)))
         else:
-            silent = [t for t in range(CHECK_EVERY, end + 1, CHECK_EVERY) if states[t] == "silent"]
-            if states[end] == "silent":
-                silent.append(end)
             if not silent:
                 raise ScenarioError(f"SLO {slo.name}, {scenario.name}: the {pair.long}/{pair.short} pair is never decided")
-            checks += [ExprCheck(_alerts_query(rule), _minutes(t)) for t in sorted(set(silent))]
+            checks += [ExprCheck(query, _minutes(t)) for t in silent]
     for severity, expected in ((conv.SEVERITY_PAGE, expect_page), (conv.SEVERITY_TICKET, expect_ticket)):
         has_tier = any(p.severity == severity for p in slo.pairs)
         if expected is not None and has_tier and fired[severity] != expected:
@@ -215,6 +211,20 @@ def _timeline(
         series=_series(service, slo, scenario.traffic),
         exprs=tuple(sorted(checks, key=lambda c: (parse_seconds(c.eval_time), c.expr))),
     )
+
+
+@lru_cache(maxsize=4096)  # SLOs of the same shape get the same states
+def _decided(states: tuple[State, ...]) -> tuple[int | None, int | None, tuple[int, ...]]:
+    """What a pair's timeline lets a test assert: (first minute it fires, last silent minute before that,
+    or, when it never fires, the minutes it is certainly silent, every CHECK_EVERY and at the end)."""
+    end = len(states) - 1
+    first_fire = next((t for t in range(1, end + 1) if states[t] == "fire"), None)
+    if first_fire is not None:
+        return first_fire, next((t for t in range(first_fire - 1, 0, -1) if states[t] == "silent"), None), ()
+    silent = {t for t in range(CHECK_EVERY, end + 1, CHECK_EVERY) if states[t] == "silent"}
+    if states[end] == "silent":
+        silent.add(end)
+    return None, None, tuple(sorted(silent))
 
 
 def _annotations(service: ResolvedService, slo: ResolvedSLO, rules: list[AlertingRule]) -> TestCase:

@@ -8,6 +8,8 @@ quiet hour adds zero to both sides instead of a NaN.
 
 from __future__ import annotations
 
+from functools import cache
+
 from generator import conventions as conv
 from generator import promql as q
 from generator.durations import parse_seconds
@@ -22,7 +24,12 @@ RAW_UP_TO_SECONDS = 6 * 3600
 
 
 def recording_selector(metric: str, slo: ResolvedSLO) -> Selector:
-    return Selector(metric, tuple(q.Matcher(k, "=", v) for k, v in slo.identity.items()))
+    return _identified(metric, tuple(slo.identity.items()))
+
+
+@cache  # every rule, test and panel of an SLO reads its recordings by the same few selectors
+def _identified(metric: str, identity: tuple[tuple[str, str], ...]) -> Selector:
+    return Selector(metric, tuple(q.Matcher(k, "=", v) for k, v in identity))
 
 
 def raw_error_rate(slo: ResolvedSLO, window: str) -> str:
