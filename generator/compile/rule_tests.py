@@ -39,22 +39,81 @@ class Scenario:
 
 
 def build(service: ResolvedService, alerts: dict[str, list[AlertingRule]]) -> RuleTestFile:
-    tests: list[TestCase] = []
-    for slo in service.slos:
-        rules = alerts[slo.name]
-        tests += [
-            _timeline(service, slo, rules, _outage(slo), expect_page=True),
-            _timeline(service, slo, rules, _slow_burn(slo), expect_ticket=True, expect_page=False),
-            _timeline(service, slo, rules, _under_budget(slo), expect_page=False, expect_ticket=False),
-            _timeline(service, slo, rules, _single_failure(), expect_page=False if slo.min_events >= 2 else None,
-                      expect_ticket=False if slo.min_events >= 2 else None),
-            _annotations(service, slo, rules),
-            _nodata(service, slo, rules),
-            _classification(service, slo),
-        ]
+    per_slo = [(_reads(slo), _cases(service, slo, alerts[slo.name])) for slo in service.slos]
+    tests = [case for kind in range(len(per_slo[0][1]) if per_slo else 0) for case in _pack([(reads, cases[kind]) for reads, cases in per_slo])]
     return RuleTestFile(rule_files=(f"../rules/{conv.rules_file(service.name).name}",), tests=tuple(tests))
 
 
+def _cases(service: ResolvedService, slo: ResolvedSLO, rules: list[AlertingRule]) -> list[TestCase]:
+    """One SLO's scenarios, always the same kinds in the same order."""
+    return [
+        _timeline(service, slo, rules, _outage(slo), expect_page=True),
+        _timeline(service, slo, rules, _slow_burn(slo), expect_ticket=True, expect_page=False),
+        _timeline(service, slo, rules, _under_budget(slo), expect_page=False, expect_ticket=False),
+        _timeline(service, slo, rules, _single_failure(), expect_page=False if slo.min_events >= 2 else None,
+                  expect_ticket=False if slo.min_events >= 2 else None),
+        _annotations(service, slo, rules),
+        _nodata(service, slo, rules),
+        _classification(service, slo),
+    ]
+
+
+# --- packing ------------------------------------------------------------------------------------
+# promtool evaluates every rule group of the file at every step of every test case, so one case per
+# SLO and scenario costs SLOs x SLOs: ten SLOs took minutes, a thousand would take months. Cases of
+# the same scenario share one test case whenever no SLO in it can see another's series: either
+# their input is the very same series, or they read disjoint metrics. Each SLO then sees exactly the
+# input it would see alone, so every check keeps its meaning, and the cost grows linearly.
+
+MAX_NAMED = 3
+
+
+def _reads(slo: ResolvedSLO) -> frozenset[str]:
+    """The metric names the SLO's rules read from the exporter."""
+    sli = slo.sli
+    return frozenset({sli.total.metric, (sli.bad if isinstance(sli, RatioSLI) else sli.good).metric})
+
+
+def _pack(cases: list[tuple[frozenset[str], TestCase]]) -> list[TestCase]:
+    same: dict[tuple[Series, ...], tuple[set[str], list[TestCase]]] = {}
+    for reads, case in cases:
+        metrics, members = same.setdefault(case.series, (set(), []))
+        metrics |= reads | {s.series.split("{", 1)[0] for s in case.series}
+        members.append(case)
+    bins: list[tuple[set[str], list[TestCase]]] = []
+    for metrics, members in same.values():
+        home = next((b for b in bins if b[0].isdisjoint(metrics)), None)
+        if home is None:
+            bins.append((set(metrics), list(members)))
+        else:
+            home[0].update(metrics)
+            home[1].extend(members)
+    return [_merged(members) for _, members in bins]
+
+
+def _merged(members: list[TestCase]) -> TestCase:
+    if len(members) == 1:
+        return members[0]
+    return TestCase(
+        name=_merged_name(members),
+        series=tuple(dict.fromkeys(s for m in members for s in m.series)),
+        exprs=tuple(c for m in members for c in m.exprs),
+        alerts=tuple(c for m in members for c in m.alerts),
+    )
+
+
+def _merged_name(members: list[TestCase]) -> str:
+    """`outage: a, b, c and 7 more SLOs`; case names are `<slo>: <scenario>`, and SLO names hold no ': '."""
+    by_scenario: dict[str, list[str]] = {}
+    for m in members:
+        slo, scenario = m.name.split(": ", 1)
+        by_scenario.setdefault(scenario, []).append(slo)
+    parts = []
+    for scenario, slos in by_scenario.items():
+        hidden = len(slos) - MAX_NAMED
+        more = f" and {hidden} more SLO{'s' if hidden > 1 else ''}" if hidden > 0 else ""
+        parts.append(f"{scenario}: {', '.join(slos[:MAX_NAMED])}{more}")
+    return "; ".join(parts)
 # --- scenarios ----------------------------------------------------------------------------------
 
 

@@ -1,0 +1,117 @@
+"""The generated promtool tests share test cases between SLOs only where no SLO can see another's input.
+
+promtool evaluates every rule group at every step of every case, so one case per SLO and scenario
+made the suite quadratic in the number of SLOs. These tests pin down when cases are shared, that
+sharing keeps the number of cases flat as SLOs are added, and (with the real promtool) that shared
+cases still pass on good rules and fail on a broken one.
+"""
+
+import subprocess
+
+import pytest
+
+from generator import build
+from generator.compile import rule_tests
+from generator import ir
+from generator.ir import ExprCheck, Series
+from generator.write import write
+
+AVAIL = "claude_api_requests_total"
+TTFT = ("claude_api_ttft_seconds_bucket", "claude_api_ttft_seconds_count")
+
+OFF = "budgets: {rate_limits: {enabled: false}}\nalerts: {ttft_p95: {enabled: false}, error_burst: {enabled: false}, server_errors: {enabled: false}, truncations: {enabled: false}, cache_reads: {enabled: false}, output_speed: {enabled: false}}"
+
+
+def case(name, *series, check="up"):
+    return ir.TestCase(name, tuple(Series(s, "0+1x10") for s in series), exprs=(ExprCheck(check, "5m"),))
+
+
+def test_slos_reading_disjoint_metrics_share_one_case():
+    packed = rule_tests._pack([
+        (frozenset({AVAIL}), case("a: outage", f'{AVAIL}{{status_code="200"}}', check="a")),
+        (frozenset(TTFT), case("t: outage", f'{TTFT[0]}{{le="3"}}', TTFT[1], check="t")),
+    ])
+    assert len(packed) == 1
+    assert packed[0].name == "outage: a, t"
+    assert [c.expr for c in packed[0].exprs] == ["a", "t"]
+    assert len(packed[0].series) == 3
+
+
+def test_slos_with_the_very_same_input_share_it_once():
+    series = f'{AVAIL}{{status_code="500"}}'
+    packed = rule_tests._pack([(frozenset({AVAIL}), case(f"s{i}: outage", series, check=f"s{i}")) for i in range(5)])
+    assert len(packed) == 1
+    assert packed[0].series == (Series(series, "0+1x10"),)
+    assert packed[0].name == "outage: s0, s1, s2 and 2 more SLOs"
+
+
+def test_slos_reading_the_same_metric_with_other_traffic_never_share():
+    first = case("a: outage", f'{AVAIL}{{status_code="200"}}')
+    other = ir.TestCase("b: outage", (Series(f'{AVAIL}{{status_code="200"}}', "0+2x10"),))
+    assert rule_tests._pack([(frozenset({AVAIL}), first), (frozenset({AVAIL}), other)]) == [first, other]
+
+
+def test_a_metric_an_slo_reads_but_gets_no_series_for_still_blocks_sharing():
+    # b's selector reads the count series a puts in; sharing would hand b a's traffic.
+    a = case("a: outage", TTFT[1])
+    b = case("b: outage", f'{TTFT[0]}{{le="3"}}')
+    assert len(rule_tests._pack([(frozenset({TTFT[1]}), a), (frozenset(TTFT), b)])) == 2
+
+
+def _spec(slos: int) -> str:
+    body = "".join(
+        f"  - {{name: avail-{i}, objective: 99.5, sli: {{availability: {{}}}}}}\n"
+        f"  - {{name: ttft-{i}, objective: 95, sli: {{latency: {{signal: ttft, threshold: 3s}}}}}}\n"
+        for i in range(slos)
+    )
+    return f"version: 1\nservice: many\n{OFF}\nslos:\n{body}"
+
+
+def _cases(spec_file, text) -> list:
+    bundle, _ = build(spec_file(text))
+    return next(doc for path, doc in bundle.files.items() if path.name.endswith(".test.yaml")).tests
+
+
+def test_the_number_of_cases_does_not_grow_with_same_shape_slos(spec_file):
+    assert len(_cases(spec_file, _spec(1))) == len(_cases(spec_file, _spec(20))) == 7
+
+
+COLLIDING = f"""\
+version: 1
+service: collide
+{OFF}
+slos:
+  - {{name: avail, objective: 99.5, sli: {{availability: {{}}}}}}
+  - {{name: avail-strict, objective: 99.9, sli: {{availability: {{exclude_status: ["404"]}}}}}}
+  - {{name: ttft, objective: 95, sli: {{latency: {{signal: ttft, threshold: 3s}}}}}}
+  - {{name: ttft-slow, objective: 99, sli: {{latency: {{signal: ttft, threshold: 5s}}}}}}
+  - {{name: total, objective: 99, sli: {{latency: {{signal: duration, threshold: 30s}}}}}}
+"""
+
+
+def test_colliding_slos_are_spread_over_cases_that_each_hold_one_per_metric(spec_file):
+    names = [c.name for c in _cases(spec_file, COLLIDING)]
+    assert names[:2] == [
+        "full outage after healthy traffic: avail, total, ttft",
+        "full outage after healthy traffic: avail-strict, ttft-slow",
+    ]
+    # At 2 requests a minute both availability SLOs get the very same series, so they share them.
+    assert "one failure at 2 requests per minute: avail, avail-strict, total and 1 more SLO" in names
+    assert len(names) == 14
+
+
+@pytest.mark.promtool
+def test_shared_cases_pass_on_good_rules_and_fail_on_a_broken_one(promtool, spec_file, tmp_path):
+    _, rendered = build(spec_file(COLLIDING))
+    out = tmp_path / "out"
+    write(out, rendered)
+    tests = [str(p) for p in (out / "prometheus/tests").glob("*.yaml")]
+    good = subprocess.run([promtool, "test", "rules", *tests], capture_output=True, text=True, timeout=600, check=False)
+    assert good.returncode == 0, good.stdout + good.stderr
+    rules = next((out / "prometheus/rules").glob("*.yaml"))
+    # Only avail-strict's budget is 0.001: its page pair now waits for twice the burn.
+    rules.write_text(rules.read_text().replace("/ 0.001 > 14.4", "/ 0.001 > 28.8"))
+    broken = subprocess.run([promtool, "test", "rules", *tests], capture_output=True, text=True, timeout=600, check=False)
+    assert broken.returncode == 1
+    assert "CollideAvailStrictErrorBudgetBurn" in broken.stderr
+    assert "CollideAvailErrorBudgetBurn" not in broken.stderr.replace("CollideAvailStrictErrorBudgetBurn", "")
