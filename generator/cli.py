@@ -14,13 +14,14 @@ from generator import pipeline
 from generator.errors import SlogenError
 from generator.explain import explain as explain_service
 from generator.faults import FAULTS
-from generator.spec.models import Spec
+from generator.spec.models import MAX_SLOS, Spec
 from generator.write import drift, write
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Compile slo.yaml into a Prometheus, Alertmanager and Grafana bundle.")
 
 SpecArg = Annotated[Path, typer.Argument(help="The spec file.")]
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="The bundle folder.")]
+MaxSlosOpt = Annotated[int, typer.Option("--max-slos", min=1, help="Refuse specs with more SLOs than this (a guard against runaway generated files).")]
 
 
 @contextmanager
@@ -37,10 +38,11 @@ def build(
     spec: SpecArg = Path("slo.yaml"),
     out: OutOpt = Path("out"),
     check: Annotated[bool, typer.Option("--check", help="Write nothing; fail and show the diff if out/ is stale.")] = False,
+    max_slos: MaxSlosOpt = MAX_SLOS,
 ) -> None:
     """Build the bundle in OUT from SPEC (atomically: a failed build leaves OUT as it was)."""
     with user_errors():
-        bundle, rendered = pipeline.build(spec)
+        bundle, rendered = pipeline.build(spec, max_slos)
         for warning in bundle.warnings:
             typer.echo(f"warning: {warning}", err=True)
         if check:
@@ -56,11 +58,11 @@ def build(
 
 
 @app.command("lint")
-def lint_command(spec: SpecArg = Path("slo.yaml"), out: OutOpt = Path("out")) -> None:
+def lint_command(spec: SpecArg = Path("slo.yaml"), out: OutOpt = Path("out"), max_slos: MaxSlosOpt = MAX_SLOS) -> None:
     """Check the bundle with promtool, the in-process PromQL parser and slogen's own checks."""
     with user_errors():
-        service = pipeline.load(spec)
-        _, rendered = pipeline.build(spec)
+        service = pipeline.load(spec, max_slos)
+        _, rendered = pipeline.compile_and_render(service)
         from generator import lint  # the checks pull in jsonschema and the Grafana schema: only when linting
 
         report = lint.run(lint.Context(out=out, service=service, rendered=rendered))
@@ -86,10 +88,10 @@ def schema(
 
 
 @app.command()
-def explain(spec: SpecArg = Path("slo.yaml")) -> None:
+def explain(spec: SpecArg = Path("slo.yaml"), max_slos: MaxSlosOpt = MAX_SLOS) -> None:
     """Show each SLO's error budget and what every alert costs and catches."""
     with user_errors():
-        typer.echo(explain_service(pipeline.load(spec)), nl=False)
+        typer.echo(explain_service(pipeline.load(spec, max_slos)), nl=False)
 
 
 @app.command()

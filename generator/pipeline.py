@@ -12,19 +12,24 @@ from generator.ir import Bundle
 from generator.render import render_bundle
 from generator.resolve import ResolvedService, ResolveError, resolve
 from generator.spec.load import load_spec
+from generator.spec.models import MAX_SLOS
 
 
-def load(path: Path) -> ResolvedService:
-    spec, source = load_spec(path)
+def load(path: Path, max_slos: int = MAX_SLOS) -> ResolvedService:
+    spec, source = load_spec(path, max_slos)
     try:
         return resolve(spec)
     except ResolveError as exc:
         raise source.error(exc.problems) from None
 
 
-def build(path: Path) -> tuple[Bundle, dict[PurePosixPath, bytes]]:
+def build(path: Path, max_slos: int = MAX_SLOS) -> tuple[Bundle, dict[PurePosixPath, bytes]]:
+    return compile_and_render(load(path, max_slos))
+
+
+def compile_and_render(service: ResolvedService) -> tuple[Bundle, dict[PurePosixPath, bytes]]:
     with _no_cycle_collection():
-        bundle = compile_bundle(load(path))
+        bundle = compile_bundle(service)
         return bundle, render_bundle(bundle)
 
 

@@ -124,6 +124,19 @@ def test_ten_thousand_slos_are_refused_with_a_way_out(tmp_path):
     assert_refused(_many(10_000), ["slo.yaml:3:1", "slos: 10000 SLOs in one file", "at most 1000", "split it"], tmp_path)
 
 
+def test_the_slo_limit_can_be_raised_on_purpose_and_the_refusal_says_how(tmp_path):
+    spec = tmp_path / "slo.yaml"
+    spec.write_text(_many(3), encoding="utf-8")
+    out = tmp_path / "out"
+    refused = CliRunner().invoke(app, ["build", str(spec), "--out", str(out), "--max-slos", "2"])
+    assert refused.exit_code == 2
+    assert "3 SLOs in one file; slogen builds at most 2" in refused.output and "--max-slos 3" in refused.output
+    assert not out.exists()
+    built = CliRunner().invoke(app, ["build", str(spec), "--out", str(out), "--max-slos", "3"])
+    assert built.exit_code == 0, built.output
+    assert len(list((out / "runbooks").glob("SvcS*ErrorBudgetBurn.md"))) == 3
+
+
 def test_the_largest_allowed_spec_validates():
     from generator.spec.models import MAX_SLOS, Spec
 

@@ -12,7 +12,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from generator.errors import SpecError
-from generator.spec.models import Spec
+from generator.spec.models import MAX_SLOS, Spec
 
 Loc = tuple[str | int, ...]
 
@@ -52,7 +52,7 @@ def dotted_path(loc: Loc) -> str:
     return out
 
 
-def load_spec(path: Path) -> tuple[Spec, Source]:
+def load_spec(path: Path, max_slos: int = MAX_SLOS) -> tuple[Spec, Source]:
     """Parse and validate one spec file; raise SpecError (never a traceback) on any user mistake."""
     source = Source(str(path))
     try:
@@ -68,7 +68,7 @@ def load_spec(path: Path) -> tuple[Spec, Source]:
         got = data.get("version", "nothing")
         raise source.error([Problem(("version",), f"expected `version: 1`, got {got!r}; this slogen reads spec version 1")])
     try:
-        return Spec.model_validate(data), source
+        return Spec.model_validate(data, context={"max_slos": max_slos}), source
     except ValidationError as exc:
         raise source.error([_problem(err) for err in exc.errors()]) from None
 

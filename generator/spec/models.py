@@ -8,12 +8,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from generator.spec.types import Duration, Labels, Name, Percent, Share
 
 
-MAX_SLOS = 1000
+MAX_SLOS = 1000  # per file, unless the build is told otherwise (`--max-slos`, validation context "max_slos")
 
 
 class Strict(BaseModel):
@@ -421,11 +421,13 @@ class Spec(Strict):
 
     @field_validator("slos", mode="before")
     @classmethod
-    def _not_too_many(cls, value: object) -> object:
+    def _not_too_many(cls, value: object, info: ValidationInfo) -> object:
         # Checked before the items: a runaway generated file fails in milliseconds, not minutes.
-        if isinstance(value, list) and len(value) > MAX_SLOS:
+        limit = (info.context or {}).get("max_slos", MAX_SLOS)
+        if isinstance(value, list) and len(value) > limit:
             raise ValueError(
-                f"{len(value)} SLOs in one file; slogen builds at most {MAX_SLOS} per service (each adds about 15 rules and "
-                "4 promtool scenarios): split it into one slo.yaml per service or component"
+                f"{len(value)} SLOs in one file; slogen builds at most {limit} per service (each adds about 35 rules, "
+                "a dashboard row and its promtool checks): split it into one slo.yaml per service or component, "
+                f"or pass --max-slos {len(value)} if one service really has that many"
             )
         return value
