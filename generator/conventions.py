@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 
 TOOL = "slogen"
@@ -102,7 +102,7 @@ BURN_RATE_CURRENT = "slo:current_burn_rate:ratio"
 PERIOD_BURN_RATE = "slo:period_burn_rate:ratio"
 
 
-@cache  # pure; asked for every rule, test and route of every SLO
+@lru_cache(maxsize=4096)  # pure; asked for every rule, test and route of every SLO
 def camel(*parts: str) -> str:
     """`claude-assistant`, `ttft` → `ClaudeAssistantTtft` (alert names allow only [A-Za-z0-9_])."""
     words = [w for p in parts for w in re.split(r"[^A-Za-z0-9]+", p) if w]

@@ -8,7 +8,7 @@ quiet hour adds zero to both sides instead of a NaN.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import lru_cache
 
 from generator import conventions as conv
 from generator import promql as q
@@ -27,7 +27,7 @@ def recording_selector(metric: str, slo: ResolvedSLO) -> Selector:
     return _identified(metric, tuple(slo.identity.items()))
 
 
-@cache  # every rule, test and panel of an SLO reads its recordings by the same few selectors
+@lru_cache(maxsize=1024)  # every rule, test and panel of an SLO reads its recordings by the same few selectors
 def _identified(metric: str, identity: tuple[tuple[str, str], ...]) -> Selector:
     return Selector(metric, tuple(q.Matcher(k, "=", v) for k, v in identity))
 
