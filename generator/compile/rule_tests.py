@@ -39,8 +39,10 @@ class Scenario:
 
 
 def build(service: ResolvedService, alerts: dict[str, list[AlertingRule]]) -> RuleTestFile:
-    per_slo = [(_reads(slo), _cases(service, slo, alerts[slo.name])) for slo in service.slos]
-    tests = [case for kind in range(len(per_slo[0][1]) if per_slo else 0) for case in _pack([(reads, cases[kind]) for reads, cases in per_slo])]
+    reads = [_reads(slo) for slo in service.slos]
+    cases = [_cases(service, slo, alerts[slo.name]) for slo in service.slos]
+    # zip(*cases): the first scenario of every SLO, then the second, ...
+    tests = [case for scenario in zip(*cases) for case in _pack(list(zip(reads, scenario)))]
     return RuleTestFile(rule_files=(f"../rules/{conv.rules_file(service.name).name}",), tests=tuple(tests))
 
 
@@ -114,6 +116,8 @@ def _merged_name(members: list[TestCase]) -> str:
         more = f" and {hidden} more SLO{'s' if hidden > 1 else ''}" if hidden > 0 else ""
         parts.append(f"{scenario}: {', '.join(slos[:MAX_NAMED])}{more}")
     return "; ".join(parts)
+
+
 # --- scenarios ----------------------------------------------------------------------------------
 
 
