@@ -48,8 +48,8 @@ def _size_mb(folder: Path) -> float:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6 if folder.exists() else 0.0
 
 
-def _count(folder: Path, glob: str, marker: str) -> int:
-    return sum(p.read_text().count(marker) for p in folder.glob(glob)) if folder.exists() else 0
+def _count(folder: Path, glob: str, *markers: str) -> int:
+    return sum(p.read_text().count(m) for p in folder.glob(glob) for m in markers) if folder.exists() else 0
 
 
 def scaling(sizes: list[int]) -> None:
@@ -59,7 +59,7 @@ def scaling(sizes: list[int]) -> None:
     with tempfile.TemporaryDirectory(prefix="slogen-scale-") as tmp:
         for n in sizes:
             seconds, peak, outcome, out = build(n, Path(tmp))
-            rules = _count(out, "prometheus/rules/*.yaml", "\n  - record:") + _count(out, "prometheus/rules/*.yaml", "\n  - alert:")
+            rules = _count(out, "prometheus/rules/*.yaml", "\n  - record:", "\n  - alert:")
             cases = _count(out, "prometheus/tests/*.yaml", "\n- name:")
             # The growth between rows, so the start-up of the first build does not hide it.
             added = f"{(seconds - previous[1]) / (n - previous[0]) * 1000:.1f} ms" if previous and n > previous[0] else "-"

@@ -119,6 +119,17 @@ def nodata_alert(service: str, slo: str) -> str:
     return camel(service, slo, "SLIAbsent")
 
 
+def test_case_name(subject: str, scenario: str) -> str:
+    """A generated promtool case: `availability: full outage after healthy traffic`."""
+    return f"{subject}: {scenario}"
+
+
+def test_case_parts(name: str) -> tuple[str, str]:
+    """(subject, scenario) of a `test_case_name`; SLO names hold no ': ' (NAME_PATTERN)."""
+    subject, scenario = name.split(": ", 1)
+    return subject, scenario
+
+
 def rule_group(service: str, slo: str) -> str:
     return f"{TOOL}-slo-{service}-{slo}"
 

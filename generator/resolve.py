@@ -31,6 +31,11 @@ class RatioSLI:
     total: Selector
     phrase: str
 
+    @property
+    def metrics(self) -> frozenset[str]:
+        """The exporter's metrics the SLI reads."""
+        return frozenset({self.bad.metric, self.total.metric})
+
 
 @dataclass(frozen=True)
 class HistogramSLI:
@@ -40,6 +45,11 @@ class HistogramSLI:
     total: Selector
     phrase: str
     threshold: str
+
+    @property
+    def metrics(self) -> frozenset[str]:
+        """The exporter's metrics the SLI reads."""
+        return frozenset({self.good.metric, self.total.metric})
 
 
 SLIQuery = RatioSLI | HistogramSLI

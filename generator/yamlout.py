@@ -71,12 +71,7 @@ def _lines(data: object, indent: int, out: list[str]) -> None:
     nested = indent + 2
     if isinstance(data, dict):
         for key, value in data.items():
-            head = f"{pad}{scalar(key)}:"
-            # The common case inline: one-line strings are most entries of a rule or test file.
-            if isinstance(value, str) and "\n" not in value:
-                out.append(f"{head} {_string(value)}")
-            else:
-                _entry(head, value, indent, out, nested, True)
+            _entry(f"{pad}{scalar(key)}:", value, indent, out, nested, True)
     elif isinstance(data, list):
         for item in data:
             if isinstance(item, dict) and item:

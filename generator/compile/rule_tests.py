@@ -39,7 +39,7 @@ class Scenario:
 
 
 def build(service: ResolvedService, alerts: dict[str, list[AlertingRule]]) -> RuleTestFile:
-    reads = [_reads(slo) for slo in service.slos]
+    reads = [slo.sli.metrics for slo in service.slos]
     cases = [_cases(service, slo, alerts[slo.name]) for slo in service.slos]
     # zip(*cases): the first scenario of every SLO, then the second, ...
     tests = [case for scenario in zip(*cases) for case in _pack(list(zip(reads, scenario)))]
@@ -70,17 +70,12 @@ def _cases(service: ResolvedService, slo: ResolvedSLO, rules: list[AlertingRule]
 MAX_NAMED = 3
 
 
-def _reads(slo: ResolvedSLO) -> frozenset[str]:
-    """The metric names the SLO's rules read from the exporter."""
-    sli = slo.sli
-    return frozenset({sli.total.metric, (sli.bad if isinstance(sli, RatioSLI) else sli.good).metric})
-
-
 def _pack(cases: list[tuple[frozenset[str], TestCase]]) -> list[TestCase]:
+    """Cases with the metrics their SLO reads (every series of a case is of one of them) -> shared cases."""
     same: dict[tuple[Series, ...], tuple[set[str], list[TestCase]]] = {}
     for reads, case in cases:
         metrics, members = same.setdefault(case.series, (set(), []))
-        metrics |= reads | {s.series.split("{", 1)[0] for s in case.series}
+        metrics |= reads
         members.append(case)
     bins: list[tuple[set[str], list[TestCase]]] = []
     for metrics, members in same.values():
@@ -105,16 +100,16 @@ def _merged(members: list[TestCase]) -> TestCase:
 
 
 def _merged_name(members: list[TestCase]) -> str:
-    """`outage: a, b, c and 7 more SLOs`; case names are `<slo>: <scenario>`, and SLO names hold no ': '."""
+    """`outage: a, b, c and 7 more SLOs`."""
     by_scenario: dict[str, list[str]] = {}
     for m in members:
-        slo, scenario = m.name.split(": ", 1)
+        slo, scenario = conv.test_case_parts(m.name)
         by_scenario.setdefault(scenario, []).append(slo)
     parts = []
     for scenario, slos in by_scenario.items():
         hidden = len(slos) - MAX_NAMED
         more = f" and {hidden} more SLO{'s' if hidden > 1 else ''}" if hidden > 0 else ""
-        parts.append(f"{scenario}: {', '.join(slos[:MAX_NAMED])}{more}")
+        parts.append(conv.test_case_name(scenario, f"{', '.join(slos[:MAX_NAMED])}{more}"))
     return "; ".join(parts)
 
 
@@ -270,7 +265,7 @@ def _timeline(
     nodata = next(r for r in rules if r.alert == slo.nodata_alert)
     checks.append(ExprCheck(_alerts_query(nodata), _minutes(end)))
     return TestCase(
-        name=f"{slo.name}: {scenario.name}",
+        name=conv.test_case_name(slo.name, scenario.name),
         series=_series(service, slo, scenario.traffic),
         exprs=tuple(sorted(checks, key=lambda c: (parse_seconds(c.eval_time), c.expr))),
     )
@@ -312,7 +307,7 @@ def _annotations(service: ResolvedService, slo: ResolvedSLO, rules: list[Alertin
     if burn:
         checks.insert(0, AlertCheck(slo.burn_alert, _minutes(at), tuple(expected)))
     return TestCase(
-        name=f"{slo.name}: annotations at a constant {format_number(round(value, 1))}x burn",
+        name=conv.test_case_name(slo.name, f"annotations at a constant {format_number(round(value, 1))}x burn"),
         series=_series(service, slo, traffic),
         alerts=tuple(checks),
     )
@@ -347,7 +342,7 @@ def _nodata(service: ResolvedService, slo: ResolvedSLO, rules: list[AlertingRule
     fires_at = absent_from + hold + 1
     query = str(q.Selector(conv.ALERTS, (q.Matcher(conv.LABEL_ALERTNAME, "=", rule.alert), q.Matcher(conv.LABEL_ALERTSTATE, "=", conv.STATE_FIRING))))
     return TestCase(
-        name=f"{slo.name}: metrics vanish",
+        name=conv.test_case_name(slo.name, "metrics vanish"),
         series=_series(service, slo, traffic, ends_at=last),
         exprs=(
             ExprCheck(query, _minutes(last - 10)),
@@ -375,7 +370,7 @@ def _classification(service: ResolvedService, slo: ResolvedSLO) -> TestCase:
         for code, n in per_minute.items():
             series.append(Series(q.series(sli.total, {**dims, status: code}), f"0+{n}x20"))
         expected = round(100 / 600 * 1000)
-        name = f"{slo.name}: timeouts fail" + (f", {excluded} burns no budget" if excluded else "")
+        name = conv.test_case_name(slo.name, "timeouts fail" + (f", {excluded} burns no budget" if excluded else ""))
     else:
         assert isinstance(sli, HistogramSLI)
         # Prometheus 3 writes le="3.0" where 2 wrote le="3": the rules must read both.
@@ -387,5 +382,5 @@ def _classification(service: ResolvedService, slo: ResolvedSLO) -> TestCase:
                 series.append(Series(q.series(sli.total.renamed(sli.good.metric), {**shard_labels, "le": bucket}), f"0+{n}x20"))
             series.append(Series(q.series(sli.total, shard_labels), "0+300x20"))
         expected = round(150 / 600 * 1000)
-        name = f"{slo.name}: le matches Prometheus 2 and 3 bucket labels"
+        name = conv.test_case_name(slo.name, "le matches Prometheus 2 and 3 bucket labels")
     return TestCase(name=name, series=tuple(series), exprs=(ExprCheck(expr, "15m", ((_render_series("", sel), float(expected)),)),))
