@@ -24,26 +24,58 @@ class Matcher:
 class Selector:
     metric: str
     matchers: tuple[Matcher, ...] = ()
+    aliases: tuple[str, ...] = ()  # other names of the same series (one library's unit suffix differs from another's)
 
     def plus(self, *more: Matcher) -> Selector:
-        return Selector(self.metric, self.matchers + more)
+        return Selector(self.metric, self.matchers + more, self.aliases)
 
     def renamed(self, metric: str) -> Selector:
         return Selector(metric, self.matchers)
+
+    def suffixed(self, suffix: str) -> Selector:
+        """A histogram's `_bucket`, `_count` or `_sum` series, under every name it may have."""
+        return Selector(self.metric + suffix, self.matchers, tuple(a + suffix for a in self.aliases))
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.metric, *self.aliases)
 
     def __str__(self) -> str:
         return self._text
 
     @cached_property
     def _text(self) -> str:
-        inner = ", ".join(f"{m.label}{m.op}{string(m.value)}" for m in self.matchers)
+        matchers = [f"{label(m.label)}{m.op}{string(m.value)}" for m in self.matchers]
+        if self.aliases:
+            return "{" + ", ".join([f"__name__=~{string(alternation(list(self.names)))}", *matchers]) + "}"
+        if self.metric and not LEGACY_NAME.fullmatch(self.metric):
+            # Prometheus 3's UTF-8 names (OTLP without escaping): the name goes quoted inside the braces.
+            return "{" + ", ".join([string(self.metric), *matchers]) + "}"
+        inner = ", ".join(matchers)
         return f"{self.metric}{{{inner}}}" if inner else self.metric
 
 
+LEGACY_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
+LEGACY_LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+
+
+def label(name: str) -> str:
+    """A label name in a matcher or a `by` clause: quoted only where Prometheus 3's UTF-8 names need it."""
+    return name if LEGACY_LABEL.fullmatch(name) else string(name)
+
+
+def by_clause(*names: str | None) -> str:
+    """`model, feature` for a `sum by (...)`; labels the exporter does not have are left out."""
+    return ", ".join(label(n) for n in names if n)
+
+
 def series(selector: Selector, labels: dict[str, str]) -> str:
-    """A concrete series `selector` matches, for test input: its equality matchers plus `labels`, sorted."""
+    """A concrete series `selector` matches, for test input: its equality matchers plus `labels`, sorted.
+
+    An empty value is a label the series does not have (an OTel success has no `error_type`).
+    """
     merged = {**{m.label: m.value for m in selector.matchers if m.op == "="}, **labels}
-    return str(Selector(selector.metric, tuple(Matcher(k, "=", v) for k, v in sorted(merged.items()))))
+    return str(Selector(selector.metric, tuple(Matcher(k, "=", v) for k, v in sorted(merged.items()) if v != "")))
 
 
 _NEEDS_ESCAPE = re.compile('[\\\\"\x00-\x1f\x7f-\x9f\u2028\u2029]')
@@ -126,3 +158,68 @@ EVENTS_RAW = "{{ rate }} * {{ seconds }}"
 EVENTS_DERIVED = "sum_over_time({{ rate }}[{{ window }}]) * {{ interval }}"
 MIN_EVENTS = "{{ events }} >= {{ min_events }}"
 AND = "\nand\n"
+
+
+def _sum(by: str, expr: str) -> str:
+    return f"sum by ({by}) ({expr})" if by else f"sum({expr})"
+
+
+def canonical(expr: str, by: dict[str, str | None]) -> str:
+    """Copy exporter label names to slogen's canonical ones, so later stages read one name."""
+    for name, actual in sorted(by.items()):
+        if actual and name != actual:
+            expr = f'label_replace({expr}, "{name}", "$1", {string(actual)}, "(.*)")'
+    return expr
+
+
+@dataclass(frozen=True)
+class Source:
+    """A counter as the first recording layer reads it: one selector whose label `key` tells the kinds
+    apart, or one selector per kind where the exporter keeps a metric per kind (LiteLLM's token counters)."""
+
+    parts: tuple[tuple[Selector, str | None], ...]  # (selector, the kind it counts; None: `label` says)
+    key: str  # canonical label of the kind, e.g. `type`
+    label: str | None = None  # the exporter's label for it, when one selector holds every kind
+
+    @staticmethod
+    def of(selector: Selector, key: str, label: str | None) -> Source:
+        return Source(((selector, None),), key, label)
+
+    def plus(self, *more: Matcher) -> Source:
+        return Source(tuple((s.plus(*more), k) for s, k in self.parts), self.key, self.label)
+
+    def only(self, op: str, value: str) -> Source:
+        """The kinds equal (`=`) or not equal (`!=`) to `value`."""
+        if self.label is not None:
+            return Source(tuple((s.plus(Matcher(self.label, op, value)), k) for s, k in self.parts), self.key, self.label)
+        keep = tuple((s, k) for s, k in self.parts if (k == value) == (op == "="))
+        return Source(keep, self.key, None)
+
+    @property
+    def empty(self) -> bool:
+        return not self.parts
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return tuple(n for s, _ in self.parts for n in s.names)
+
+    def rate(self, window: str, by: dict[str, str | None]) -> str:
+        """`sum by (...) (rate(...))` with canonical label names, the kind included when `by` asks for it."""
+        if self.label is not None:
+            mapping = {**by, self.key: self.label} if self.key in by else by
+            return canonical(_sum(by_clause(*mapping.values()), f"rate({self.parts[0][0]}[{window}])"), mapping)
+        if self.key not in by and len(self.parts) > 1:
+            # `or` keeps only one of equal label sets: the kinds stay apart until the sum.
+            return _sum(by_clause(*by), self.rate(window, {**by, self.key: self.key}))
+        others = {k: v for k, v in by.items() if k != self.key}
+        rendered = []
+        for selector, kind in self.parts:
+            expr = canonical(_sum(by_clause(*others.values()), f"rate({selector}[{window}])"), others)
+            rendered.append(f'label_replace({expr}, "{self.key}", {string(kind or "")}, "", "")' if self.key in by else expr)
+        return "\nor\n".join(rendered)
+
+    def series(self, labels: dict[str, str], kind: str) -> str:
+        """A concrete series of `kind`, for test input."""
+        if self.label is not None:
+            return series(self.parts[0][0], {**labels, self.label: kind})
+        return series(next(s for s, k in self.parts if k == kind), labels)

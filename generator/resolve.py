@@ -8,8 +8,9 @@ from fractions import Fraction
 from generator import conventions as conv
 from generator import windows as win
 from generator.durations import format_number, parse_seconds
-from generator.profiles import PROFILES, Profile, with_overrides
-from generator.promql import Matcher, Selector, alternation, le_pattern
+from generator import profiles as prof
+from generator.profiles import Profile, with_overrides
+from generator.promql import Matcher, Selector, Source, alternation, le_pattern, regex_literal
 from generator.spec.load import Problem
 from generator.spec.models import SLO, Notifications, Spec
 
@@ -110,7 +111,9 @@ class ResolvedRateLimits:
     limit: Selector
     requests: Selector
     throttled: Selector
-    by: dict[str, str]  # canonical label -> the exporter's label name
+    by: dict[str, str | None]  # canonical label -> the exporter's label name
+    ok: dict[str, str]
+    throttled_labels: dict[str, str]
     warning: Fraction
     critical: Fraction
     warning_for: str
@@ -142,11 +145,11 @@ class ResolvedCost:
     """Money as an SLO: spend per second against the pace that spends the monthly budget in 30 days."""
 
     service: str
-    tokens: Selector
+    tokens: Source
     cost_counter: Selector | None  # the exporter's USD counter, when the spec chose it
     requests: Selector
-    by: dict[str, str]  # canonical label -> the exporter's label name
-    status_label: str
+    by: dict[str, str | None]  # canonical label -> the exporter's label name (None: it has none)
+    ok: dict[str, str]  # the labels of a successful request, for test input
     prices: tuple[tuple[str, str, float], ...]  # (model, token type, USD per token)
     default_prices: tuple[tuple[str, float], ...]  # (token type, USD per token)
     monthly_usd: float
@@ -178,8 +181,11 @@ class ResolvedThresholds:
     truncated: Selector | None
     truncation_share: Fraction
     server_errors: tuple[Selector, Selector, Fraction, str] | None  # 5xx, total, share, for
-    tokens: Selector
-    by: dict[str, str]  # canonical label -> the exporter's label name
+    tokens: Source
+    by: dict[str, str | None]  # canonical label -> the exporter's label name (None: it has none)
+    outcome: prof.Outcome
+    status_label: str
+    stop_values: dict[str, str]  # canonical stop reason -> the exporter's
     cache: tuple[Fraction, Fraction] | None  # steady share, collapsed share
     duration_sum: Selector | None  # seconds spent in requests, for output speed
     speed_drop: Fraction
@@ -205,13 +211,18 @@ class ResolvedService:
 
 def resolve(spec: Spec) -> ResolvedService:
     """Turn a valid spec into what the compile stages need; ResolveError lists every problem found."""
-    profile = with_overrides(
-        PROFILES[spec.metrics.profile],
-        {k: v.model_dump(exclude_none=True) for k, v in spec.metrics.signals.items()},
-        spec.metrics.labels.model_dump(),
-    )
     problems: list[Problem] = []
     warnings: list[str] = []
+    m = spec.metrics
+    if m.profile != "otel-genai":
+        for key in ("naming", "provider"):
+            if key in m.model_fields_set:
+                problems.append(Problem(("metrics", key), f"`{key}` applies to the otel-genai profile only; remove it for profile {m.profile}"))
+    profile = with_overrides(
+        prof.profile(m.profile, m.naming),
+        {k: v.model_dump(exclude_none=True) for k, v in m.signals.items()},
+        m.labels.model_dump(),
+    )
     slos = []
     seen: set[str] = set()
     for i, slo in enumerate(spec.slos):
@@ -224,60 +235,137 @@ def resolve(spec: Spec) -> ResolvedService:
         except ResolveError as exc:
             problems += [Problem(("slos", i, *p.path), p.message) for p in exc.problems]
     problems += _check_notifications(spec.notifications)
-    if spec.budgets.cost is not None and spec.budgets.cost.source == "tokens" and spec.pricing is None:
-        problems.append(
-            Problem(("budgets", "cost"), "cost from tokens needs a `pricing` table; add one, or set `source: counter` if the exporter counts USD")
-        )
+    gate = _Gate(profile, problems, warnings)
+    cost = None
+    if spec.budgets.cost is not None:
+        budget = spec.budgets.cost
+        at = ("budgets", "cost")
+        if budget.source == "tokens" and spec.pricing is None:
+            problems.append(Problem(at, "cost from tokens needs a `pricing` table; add one, or set `source: counter` if the exporter counts USD"))
+        needs = ["cost"] if budget.source == "counter" else ["tokens"]
+        if gate.allows(f"cost from {'the USD counter' if budget.source == 'counter' else 'tokens'}", needs, True, (*at, "source")):
+            if budget.allocations and profile.label("tokens", conv.LABEL_FEATURE) is None:
+                problems.append(
+                    Problem((*at, "allocations"), f"profile {profile.name} has no feature label, so spend cannot be split by feature; "
+                            "set metrics.labels.feature to the label that holds it, or remove the allocations")
+                )
+            cost = _cost(spec, profile)
+    rate_limits = None
+    rl = spec.budgets.rate_limits
+    if rl.enabled and gate.allows(
+        "rate-limit headroom", ["ratelimit_remaining", "ratelimit_limit"], "rate_limits" in spec.budgets.model_fields_set, ("budgets", "rate_limits"),
+        "set budgets.rate_limits.enabled: false to silence this",
+    ):
+        rate_limits = _rate_limits(spec, profile)
+    thresholds = _thresholds(spec, profile, slos, gate)
     if problems:
         raise ResolveError(problems)
     return ResolvedService(
         name=spec.service,
         description=spec.description,
-        scrape_interval=spec.metrics.scrape_interval,
+        scrape_interval=m.scrape_interval,
         profile=profile,
         slos=tuple(sorted(slos, key=lambda s: s.name)),
         warnings=tuple(warnings),
         notifications=spec.notifications,
         namespace=spec.kubernetes.namespace,
-        rate_limits=_rate_limits(spec, profile) if spec.budgets.rate_limits.enabled else None,
-        cost=_cost(spec, profile) if spec.budgets.cost is not None else None,
-        thresholds=_thresholds(spec, profile, slos),
-        selector=_base(spec, "").matchers,
+        rate_limits=rate_limits,
+        cost=cost,
+        thresholds=thresholds,
+        selector=_matchers(spec, profile),
         runbook_base=spec.links.runbooks,
         grafana_base=spec.links.grafana,
     )
 
 
-def _thresholds(spec: Spec, profile: Profile, slos: list[ResolvedSLO]) -> ResolvedThresholds:
+class _Gate:
+    """Whether the profile has what a part of the bundle reads: a spec error where the user asked for it, else a warning."""
+
+    def __init__(self, profile: Profile, problems: list[Problem], warnings: list[str]) -> None:
+        self.profile, self.problems, self.warnings = profile, problems, warnings
+
+    def allows(self, what: str, needs: list[str], explicit: bool, at: tuple, silence: str = "") -> bool:
+        lacking = [n for n in needs if not self.profile.has(n)]
+        if not lacking:
+            return True
+        name = lacking[0]
+        hint = self.profile.missing.get(name, f"a {name} metric")
+        message = (
+            f"profile {self.profile.name} has no {name.replace('_', ' ')} signal, so {what} cannot be computed; export {hint} "
+            f"and name it under metrics.signals.{name}.metric"
+        )
+        if explicit:
+            self.problems.append(Problem(at, message))
+        else:
+            self.warnings.append(f"{message}; left out{'; ' + silence if silence else ''}")
+        return False
+
+
+def _tokens(spec: Spec, profile: Profile) -> Source:
+    signal = profile.signals["tokens"]
+    if signal.parts:
+        return Source(tuple((_selector(spec, profile, metric), kind) for kind, metric in signal.parts), conv.LABEL_TOKEN_TYPE)
+    return Source.of(_signal(spec, profile, "tokens"), conv.LABEL_TOKEN_TYPE, profile.label("tokens", "token_type"))
+
+
+def _by(profile: Profile, signal: str, *names: str) -> dict[str, str | None]:
+    return {n: profile.label(signal, "token_type" if n == conv.LABEL_TOKEN_TYPE else n) for n in names}
+
+
+def _thresholds(spec: Spec, profile: Profile, slos: list[ResolvedSLO], gate: _Gate) -> ResolvedThresholds:
     a = spec.alerts
+    outcome = profile.outcome
+    status = profile.label("requests", "status") or ""
     ratio = next((s.sli for s in slos if isinstance(s.sli, RatioSLI)), None)
     if ratio is None:
-        total = _base(spec, profile.signals["requests"].metric)
-        ratio = RatioSLI(total.plus(Matcher(profile.labels["status"], "!~", "2..")), total, "")
-    responses = _base(spec, profile.signals["responses"].metric)
-    requests = _base(spec, profile.signals["requests"].metric)
+        total = _signal(spec, profile, "requests")
+        ratio = RatioSLI(total.plus(Matcher(status, "!~", outcome.good)), total, "")
+    requests = _signal(spec, profile, "requests")
+
+    def on(name: str, needs: list[str]) -> bool:
+        part = getattr(a, name)
+        return part.enabled and gate.allows(f"the {name} alert", needs, "enabled" in part.model_fields_set, ("alerts", name, "enabled"),
+                                            f"set alerts.{name}.enabled: false to silence this")
+
+    ttft = on("ttft_p95", ["ttft"])
+    truncations = on("truncations", ["responses"]) and profile.label("responses", "stop_reason") is not None
+    server = a.server_errors.enabled and outcome.server_errors is not None
+    if a.server_errors.enabled and outcome.server_errors is None:
+        gate.warnings.append(f"profile {profile.name} does not tell server errors apart ({outcome.doc}); the server_errors alert is left out")
+    has_tokens = profile.has("tokens")
+    tokens = _tokens(spec, profile) if has_tokens else Source((), conv.LABEL_TOKEN_TYPE)
+    cache = on("cache_reads", ["tokens"]) and not tokens.only("=", "cache_read").empty and "cache_reads" not in profile.missing
+    if a.cache_reads.enabled and has_tokens and not cache:
+        gate.warnings.append(f"profile {profile.name} does not count cache-read tokens; the cache_reads alert is left out")
+    speed = on("output_speed", ["tokens", "duration"])
+    stop = profile.label("responses", "stop_reason") or ""
+    stop_values = profile.signals["responses"].values if profile.has("responses") else {}
+    responses = _signal(spec, profile, "responses") if truncations else None
     return ResolvedThresholds(
         service=spec.service,
         labels=_service_labels(spec),
         runbook_base=spec.links.runbooks,
-        ttft_bucket=_base(spec, profile.signals["ttft"].bucket_metric) if a.ttft_p95.enabled else None,
+        ttft_bucket=_signal(spec, profile, "ttft", "_bucket") if ttft else None,
         ttft_lines=(
             (conv.SEVERITY_TICKET, parse_seconds(a.ttft_p95.warning), a.ttft_p95.warning_for),
             (conv.SEVERITY_PAGE, parse_seconds(a.ttft_p95.critical), a.ttft_p95.critical_for),
         ),
         burst=(ratio.bad, ratio.total, Fraction(repr(a.error_burst.ratio)) / 100, a.error_burst.hold) if a.error_burst.enabled else None,
-        responses=responses if a.truncations.enabled else None,
-        truncated=responses.plus(Matcher(profile.labels["stop_reason"], "=", "max_tokens")) if a.truncations.enabled else None,
+        responses=responses,
+        truncated=responses.plus(Matcher(stop, "=", stop_values.get("max_tokens", "max_tokens"))) if responses is not None else None,
         truncation_share=Fraction(repr(a.truncations.ratio)) / 100,
         server_errors=(
-            requests.plus(Matcher(profile.labels["status"], "=~", "5..")), requests, _fraction(a.server_errors.ratio), a.server_errors.hold
+            requests.plus(Matcher(status, "=~", outcome.server_errors or "")), requests, _fraction(a.server_errors.ratio), a.server_errors.hold
         )
-        if a.server_errors.enabled
+        if server
         else None,
-        tokens=_base(spec, profile.signals["tokens"].metric),
-        by={conv.LABEL_MODEL: profile.labels["model"], conv.LABEL_FEATURE: profile.labels["feature"], conv.LABEL_TOKEN_TYPE: profile.labels["token_type"]},
-        cache=(_fraction(a.cache_reads.steady), _fraction(a.cache_reads.collapsed)) if a.cache_reads.enabled else None,
-        duration_sum=_base(spec, profile.signals["duration"].sum_metric) if a.output_speed.enabled else None,
+        tokens=tokens,
+        by=_by(profile, "tokens", conv.LABEL_MODEL, conv.LABEL_FEATURE, conv.LABEL_TOKEN_TYPE),
+        outcome=outcome,
+        status_label=status,
+        stop_values=dict(stop_values),
+        cache=(_fraction(a.cache_reads.steady), _fraction(a.cache_reads.collapsed)) if cache else None,
+        duration_sum=_signal(spec, profile, "duration", "_sum") if speed else None,
         speed_drop=_fraction(a.output_speed.drop),
     )
 
@@ -287,6 +375,11 @@ def _fraction(percent: float) -> Fraction:
 
 
 TOKEN_TYPES = ("input", "output", "cache_write", "cache_read")
+
+
+def _ok(profile: Profile) -> dict[str, str]:
+    status = profile.label("requests", "status")
+    return {status: profile.outcome.spell("200")} if status else {}
 
 
 def _cost(spec: Spec, profile: Profile) -> ResolvedCost:
@@ -302,13 +395,14 @@ def _cost(spec: Spec, profile: Profile) -> ResolvedCost:
             (t, (getattr(fallback, t) if fallback else max(getattr(p, t) for p in spec.pricing.models.values())) / 1e6)
             for t in TOKEN_TYPES
         ]
+    counter = budget.source == "counter"
     return ResolvedCost(
         service=spec.service,
-        tokens=_base(spec, profile.signals["tokens"].metric),
-        cost_counter=_base(spec, profile.signals["cost"].metric) if budget.source == "counter" else None,
-        requests=_base(spec, profile.signals["requests"].metric),
-        by={conv.LABEL_MODEL: profile.labels["model"], conv.LABEL_FEATURE: profile.labels["feature"], conv.LABEL_TOKEN_TYPE: profile.labels["token_type"]},
-        status_label=profile.labels["status"],
+        tokens=_tokens(spec, profile) if not counter else Source((), conv.LABEL_TOKEN_TYPE),
+        cost_counter=_signal(spec, profile, "cost") if counter else None,
+        requests=_signal(spec, profile, "requests"),
+        by=_by(profile, "cost" if counter else "tokens", conv.LABEL_MODEL, conv.LABEL_FEATURE, conv.LABEL_TOKEN_TYPE),
+        ok=_ok(profile),
         prices=tuple(prices),
         default_prices=tuple(defaults),
         monthly_usd=budget.monthly_usd,
@@ -337,14 +431,18 @@ def _service_labels(spec: Spec) -> dict[str, str]:
 
 def _rate_limits(spec: Spec, profile: Profile) -> ResolvedRateLimits:
     rl = spec.budgets.rate_limits
-    requests = _base(spec, profile.signals["requests"].metric)
+    requests = _signal(spec, profile, "requests")
+    status = profile.label("requests", "status") or ""
+    throttled = profile.outcome.throttled
     return ResolvedRateLimits(
         service=spec.service,
-        remaining=_base(spec, profile.signals["ratelimit_remaining"].metric),
-        limit=_base(spec, profile.signals["ratelimit_limit"].metric),
+        remaining=_signal(spec, profile, "ratelimit_remaining"),
+        limit=_signal(spec, profile, "ratelimit_limit"),
         requests=requests,
-        throttled=requests.plus(Matcher(profile.labels["status"], "=", "429")),
-        by={conv.LABEL_MODEL: profile.labels["model"], conv.LABEL_DIMENSION: profile.labels["dimension"]},
+        throttled=requests.plus(Matcher(status, "=~" if throttled and throttled != "429" else "=", throttled or "429")),
+        by={conv.LABEL_MODEL: profile.label("ratelimit_remaining", "model"), conv.LABEL_DIMENSION: profile.label("ratelimit_remaining", "dimension")},
+        ok=_ok(profile),
+        throttled_labels={status: profile.outcome.spell("429")} if status else {},
         warning=Fraction(repr(rl.warning)) / 100,
         critical=Fraction(repr(rl.critical)) / 100,
         warning_for=rl.warning_for,
@@ -426,36 +524,87 @@ def _pick(*values):  # noqa: ANN002, ANN202 - first value the user set, else the
     return next(v for v in values if v is not None)
 
 
-def _base(spec: Spec, metric: str) -> Selector:
-    return Selector(metric, tuple(Matcher(k, "=", v) for k, v in spec.metrics.selector.items()))
+def _matchers(spec: Spec, profile: Profile) -> tuple[Matcher, ...]:
+    """The spec's matchers on every raw series, and the provider filter of GenAI metrics."""
+    own = tuple(Matcher(k, "=", v) for k, v in spec.metrics.selector.items())
+    provider = spec.metrics.provider
+    if provider is None:
+        return own
+    # Either label may carry it (gen_ai.system before semconv 1.37); a series with neither is kept.
+    either = f"{regex_literal(provider)}|"
+    return own + tuple(Matcher(label, "=~", either) for label in profile.provider_labels)
+
+
+def _selector(spec: Spec, profile: Profile, metric: str, aliases: tuple[str, ...] = ()) -> Selector:
+    return Selector(metric, _matchers(spec, profile), aliases)
+
+
+def _signal(spec: Spec, profile: Profile, name: str, suffix: str = "") -> Selector:
+    signal = profile.signals[name]
+    return _selector(spec, profile, signal.metric, signal.aliases).suffixed(suffix)
+
+
+def _exclusions(profile: Profile, statuses: list[str]) -> str:
+    """`exclude_status` in the exporter's spelling: a code, and the name the exporter gives it where it differs."""
+    out: list[str] = []
+    for status in sorted(set(statuses)):
+        spelled = profile.outcome.spell(status) if status in profile.outcome.spellings else status
+        if spelled != status:
+            out.append(f"(.+\\.)?{regex_literal(spelled)}|{regex_literal(status)}")
+        elif profile.outcome.spellings and not status.isdigit():
+            out.append(f"(.+\\.)?{regex_literal(status)}")  # a class name, maybe fully qualified
+        else:
+            out.append(regex_literal(status))
+    return "|".join(out)
 
 
 def _sli(spec: Spec, slo: SLO, profile: Profile) -> tuple[SLIQuery, str]:
     if slo.sli.availability is not None:
         avail = slo.sli.availability
-        status = profile.labels["status"]
-        total = _base(spec, profile.signals["requests"].metric)
+        status = profile.label("requests", "status")
+        if status is None:
+            raise ResolveError([Problem(("sli", "availability"), f"profile {profile.name} has no status label; name it under metrics.labels.status")])
+        total = _signal(spec, profile, "requests")
         if avail.exclude_status:
-            total = total.plus(Matcher(status, "!~", alternation(sorted(set(avail.exclude_status)))))
-        bad = total.plus(Matcher(status, "!~", avail.good_status))
+            if not profile.outcome.codes:
+                raise ResolveError(
+                    [Problem(("sli", "availability", "exclude_status"), f"profile {profile.name} records no status codes ({profile.outcome.doc}); "
+                             "remove exclude_status, or export the HTTP status and name its label under metrics.labels.status")]
+                )
+            total = total.plus(Matcher(status, "!~", _exclusions(profile, avail.exclude_status)))
+        good = avail.good_status if avail.good_status is not None else profile.outcome.good
+        bad = total.plus(Matcher(status, "!~", good))
         excluded = f", not counting {', '.join(sorted(set(avail.exclude_status)))}" if avail.exclude_status else ""
         return RatioSLI(bad, total, f"of requests succeed{excluded}"), conv.CATEGORY_AVAILABILITY
     latency = slo.sli.latency
     assert latency is not None  # the model guarantees exactly one kind
+    if not profile.has(latency.signal):
+        hint = profile.missing.get(latency.signal, f"a {latency.signal} histogram")
+        other = "duration" if latency.signal == "ttft" else "ttft"
+        raise ResolveError(
+            [
+                Problem(
+                    ("sli", "latency", "signal"),
+                    f"profile {profile.name} has no {'time-to-first-token' if latency.signal == 'ttft' else 'duration'} metric; export {hint} "
+                    f"and name it under metrics.signals.{latency.signal}.metric"
+                    + (f", or use signal: {other}" if profile.has(other) else ""),
+                )
+            ]
+        )
     signal = profile.signals[latency.signal]
     threshold = parse_seconds(latency.threshold)
     if not any(abs(b - threshold) < 1e-9 for b in signal.buckets):
         valid = ", ".join(format_number(b) for b in signal.buckets)
+        fix = profile.bucket_fix.format(signal=latency.signal, threshold=format_number(threshold), instrument=signal.instrument or signal.metric)
         raise ResolveError(
             [
                 Problem(
                     ("sli", "latency", "threshold"),
-                    f"{latency.threshold} is not a bucket boundary of {signal.metric}; valid: {valid} (seconds), "
-                    f"or declare your buckets under metrics.signals.{latency.signal}.buckets",
+                    f"{latency.threshold} is not a bucket boundary of {signal.metric}; valid: {valid} (seconds), or {fix}",
                 )
             ]
         )
-    total = _base(spec, signal.count_metric)
-    good = _base(spec, signal.bucket_metric).plus(Matcher("le", "=~", le_pattern(threshold)))
+    total = _signal(spec, profile, latency.signal, "_count")
+    good = _signal(spec, profile, latency.signal, "_bucket").plus(Matcher("le", "=~", le_pattern(threshold)))
     what = "time to first token" if latency.signal == "ttft" else "total response time"
     return HistogramSLI(good, total, f"of requests get a {what} within {latency.threshold}", latency.threshold), conv.CATEGORY_LATENCY

@@ -12,7 +12,7 @@ from fractions import Fraction
 from generator import conventions as conv
 from generator import promql as q
 from generator.compile.alert_rules import service_alert
-from generator.compile.ratelimit_rules import canonical
+from generator.promql import canonical
 from generator.durations import format_number
 from generator.ir import AlertingRule, RecordingRule, RuleGroup
 from generator.resolve import ResolvedCost
@@ -26,7 +26,7 @@ def own(metric: str, cost: ResolvedCost, **extra: str) -> q.Selector:
 
 
 def _by(cost: ResolvedCost, *names: str) -> str:
-    return ", ".join(cost.by[n] for n in names)
+    return q.by_clause(*(cost.by[n] for n in names))
 
 
 def cost_rate_expr(cost: ResolvedCost) -> str:
@@ -49,8 +49,7 @@ def _recordings(cost: ResolvedCost) -> list[RecordingRule]:
             for m, t, p in cost.prices
         ]
         rules += [RecordingRule(conv.TOKEN_PRICE_DEFAULT, f"vector({format_number(p)})", {**labels, conv.LABEL_TOKEN_TYPE: t}) for t, p in cost.default_prices]
-        tokens = f"sum by ({_by(cost, conv.LABEL_MODEL, conv.LABEL_FEATURE, conv.LABEL_TOKEN_TYPE)}) (rate({cost.tokens}[5m]))"
-        rules.append(RecordingRule(conv.TOKENS_RATE, canonical(tokens, cost.by), labels))
+        rules.append(RecordingRule(conv.TOKENS_RATE, cost.tokens.rate("5m", cost.by), labels))
     rules += [
         RecordingRule(conv.COST_RATE, cost_rate_expr(cost), labels),
         RecordingRule(conv.spend_rate("5m"), f"sum({own(conv.COST_RATE, cost)})", labels),

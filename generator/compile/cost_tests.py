@@ -55,14 +55,14 @@ def _traffic(
     """Token (or USD) and request counters; `segments` are (minutes, multiplier of the baseline spend)."""
     rpm = base.requests_per_minute if requests_per_minute is None else requests_per_minute
     by = cost.by
-    labels = {by[conv.LABEL_MODEL]: model, by[conv.LABEL_FEATURE]: feature or _free_feature(cost)}
+    labels = {k: v for k, v in {by[conv.LABEL_MODEL]: model, by[conv.LABEL_FEATURE]: feature or _free_feature(cost)}.items() if k}
     minutes = sum(m for m, _ in segments)
-    requests = Series(q.series(cost.requests, {**labels, cost.status_label: "200"}), f"0+{rpm}x{minutes}")
+    requests = Series(q.series(cost.requests, {**labels, **cost.ok}), f"0+{rpm}x{minutes}")
     if cost.cost_counter is not None:
         usd = [(m, rpm * base.usd_per_request * k) for m, k in segments]
         return [Series(q.series(cost.cost_counter, labels), counter(usd)), requests]
     out = [
-        Series(q.series(cost.tokens, {**labels, by[conv.LABEL_TOKEN_TYPE]: kind}), counter([(m, rpm * per * k) for m, k in segments]))
+        Series(cost.tokens.series(labels, kind), counter([(m, rpm * per * k) for m, k in segments]))
         for kind, per in (("input", base.input_tokens), ("output", base.output_tokens))
     ]
     return [*out, requests]

@@ -13,16 +13,11 @@ from generator.ir import AlertingRule, RecordingRule, RuleGroup
 from generator.resolve import ResolvedRateLimits
 
 
-def canonical(expr: str, by: dict[str, str]) -> str:
-    """Copy exporter label names to slogen's canonical ones, so later stages read one name."""
-    for name, actual in sorted(by.items()):
-        if name != actual:
-            expr = f'label_replace({expr}, "{name}", "$1", "{actual}", "(.*)")'
-    return expr
+from generator.promql import canonical
 
 
 def _by(rl: ResolvedRateLimits, *names: str) -> str:
-    return ", ".join(rl.by[n] for n in names)
+    return q.by_clause(*(rl.by[n] for n in names))
 
 
 def utilisation_expr(rl: ResolvedRateLimits) -> str:

@@ -26,11 +26,10 @@ def _gauges(rl: ResolvedRateLimits, used: float, moving: bool = True) -> list[Se
 
 
 def _requests(rl: ResolvedRateLimits, throttled_per_minute: int = 0) -> list[Series]:
-    status = next(m.label for m in rl.throttled.matchers if m.value == "429" and m.op == "=")
     base = {rl.by[conv.LABEL_MODEL]: MODEL}
-    out = [Series(q.series(rl.requests, {**base, status: "200"}), f"0+300x{MINUTES}")]
+    out = [Series(q.series(rl.requests, {**base, **rl.ok}), f"0+300x{MINUTES}")]
     if throttled_per_minute:
-        out.append(Series(q.series(rl.requests, {**base, status: "429"}), f"0+{throttled_per_minute}x{MINUTES}"))
+        out.append(Series(q.series(rl.requests, {**base, **rl.throttled_labels}), f"0+{throttled_per_minute}x{MINUTES}"))
     return out
 
 

@@ -6,7 +6,7 @@ from generator import conventions as conv
 from generator import promql as q
 from generator.durations import format_number, parse_seconds
 from generator.compile.alert_rules import service_alert
-from generator.compile.ratelimit_rules import canonical
+from generator.promql import canonical
 from generator.ir import AlertingRule, RecordingRule, RuleGroup
 from generator.resolve import ResolvedThresholds
 
@@ -31,6 +31,15 @@ def _alert(t: ResolvedThresholds, what: str, expr: str, severity: str, category:
 def _share(bad: q.Selector, total: q.Selector, window: str) -> str:
     """Share of `total` that is `bad`: 0, not nothing, while requests flow without failures."""
     return f"(sum(rate({bad}[{window}])) or 0 * sum(rate({total}[{window}]))) / clamp_min(sum(rate({total}[{window}])), 1e-12)"
+
+
+def _parenthesised(expr: str) -> str:
+    return f"({expr})" if "\nor\n" in expr else expr
+
+
+def _ratio_of(part: str, whole: str) -> str:
+    """part / whole, silent (absent, not NaN) where the whole is zero."""
+    return f"{_parenthesised(part)} / ({whole} > 0)"
 
 
 def _server_errors(t: ResolvedThresholds) -> list[RecordingRule | AlertingRule]:
@@ -58,19 +67,18 @@ def _server_errors(t: ResolvedThresholds) -> list[RecordingRule | AlertingRule]:
 def _cache_reads(t: ResolvedThresholds) -> list[RecordingRule | AlertingRule]:
     assert t.cache is not None
     steady, collapsed = t.cache
-    kind, feature = t.by[conv.LABEL_TOKEN_TYPE], t.by[conv.LABEL_FEATURE]
-    reads = t.tokens.plus(q.Matcher(kind, "=", "cache_read"))
-    prompt = t.tokens.plus(q.Matcher(kind, "!=", "output"))
+    by = {conv.LABEL_FEATURE: t.by[conv.LABEL_FEATURE]}
+    reads, prompt = t.tokens.only("=", "cache_read"), t.tokens.only("!=", "output")
     w = CACHE_WINDOW
     # No prompt tokens at all is silence, not a collapse: the share is then absent, not 0.
-    expr = f"sum by ({feature}) (rate({reads}[{w}])) / (sum by ({feature}) (rate({prompt}[{w}])) > 0)"
+    expr = _ratio_of(reads.rate(w, by), prompt.rate(w, by))
     share = _own(conv.CACHE_READ_SHARE_30M, t)
     alert = (
         f"{share} < {format_number(float(collapsed))}\n"
         f"and\nquantile_over_time(0.5, {share}[{CACHE_BASELINE}]) > {format_number(float(steady))}"
     )
     return [
-        RecordingRule(conv.CACHE_READ_SHARE_30M, canonical(expr, {conv.LABEL_FEATURE: feature}), {conv.LABEL_SERVICE: t.service}),
+        RecordingRule(conv.CACHE_READ_SHARE_30M, expr, {conv.LABEL_SERVICE: t.service}),
         _alert(
             t, "CacheReadsCollapsed", alert, conv.SEVERITY_TICKET, conv.CATEGORY_COST, "15m",
             f"{t.service}: prompt caching stopped working for {{{{ $labels.{conv.LABEL_FEATURE} }}}}",
@@ -82,14 +90,14 @@ def _cache_reads(t: ResolvedThresholds) -> list[RecordingRule | AlertingRule]:
 
 def _output_speed(t: ResolvedThresholds) -> list[RecordingRule | AlertingRule]:
     assert t.duration_sum is not None
-    kind, model = t.by[conv.LABEL_TOKEN_TYPE], t.by[conv.LABEL_MODEL]
-    output = t.tokens.plus(q.Matcher(kind, "=", "output"))
-    expr = f"sum by ({model}) (rate({output}[5m])) / (sum by ({model}) (rate({t.duration_sum}[5m])) > 0)"
+    model = t.by[conv.LABEL_MODEL]
+    seconds = canonical(f"sum by ({q.by_clause(model)}) (rate({t.duration_sum}[5m]))", {conv.LABEL_MODEL: model})
+    expr = _ratio_of(t.tokens.only("=", "output").rate("5m", {conv.LABEL_MODEL: model}), seconds)
     labels = {conv.LABEL_SERVICE: t.service}
     fast, slow = _own(conv.OUTPUT_SPEED_5M, t), _own(conv.OUTPUT_SPEED_30M, t)
     keep = format_number(float(1 - t.speed_drop))
     return [
-        RecordingRule(conv.OUTPUT_SPEED_5M, canonical(expr, {conv.LABEL_MODEL: model}), labels),
+        RecordingRule(conv.OUTPUT_SPEED_5M, expr, labels),
         RecordingRule(conv.OUTPUT_SPEED_30M, f"avg_over_time({fast}[30m])", labels),
         _alert(
             t, "OutputSpeedDegraded", f"{slow} < {keep} * quantile_over_time(0.5, {fast}[{SPEED_BASELINE}])",

@@ -23,33 +23,37 @@ def _firing(
     return firing_count({**match, **({conv.LABEL_SEVERITY: severity} if severity else {})}, at, count, by=by if count else None)
 
 
-def _status(selector: q.Selector, negative: bool) -> tuple[str, str]:
-    """A status label and a value the selector counts (or not)."""
-    m = next(m for m in selector.matchers if m.op == "!~" and m.label)
-    pick = next(c for c in ("500", "529", "503", "timeout") if not re.fullmatch(m.value, c)) if not negative else "200"
-    return m.label, pick
+def _status(t: ResolvedThresholds, selector: q.Selector) -> tuple[str, str]:
+    """The status label and a failing value the selector counts, in the exporter's spelling."""
+    m = next(m for m in selector.matchers if m.op == "!~" and m.label == t.status_label)
+    return m.label, next(v for v in map(t.outcome.spell, ("500", "529", "503", "timeout")) if not re.fullmatch(m.value, v))
+
+
+def _dims(t: ResolvedThresholds, **canonical: str) -> dict[str, str]:
+    """Test labels under the exporter's names; a label it does not have is left out."""
+    return {t.by[k]: v for k, v in canonical.items() if t.by[k]}
 
 
 
 def _server_error_cases(t: ResolvedThresholds) -> list[TestCase]:
     assert t.server_errors is not None
     bad, total, share, _ = t.server_errors
-    label = next(m.label for m in bad.matchers if m.op == "=~")
+    label, spell = t.status_label, t.outcome.spell
     failing = max(2, math.ceil(RATE * float(share) * 2))  # twice the line
-    ok = {label: "200"}
+    ok = {label: spell("200")}
     return [
         TestCase(
             "thresholds: server errors going on for half an hour are noticed",
-            (Series(q.series(total, ok), f"0+{RATE}x60"), Series(q.series(total, {label: "529"}), f"0x10 {counter([(50, failing)])}")),
+            (Series(q.series(total, ok), f"0+{RATE}x60"), Series(q.series(total, {label: spell("529")}), f"0x10 {counter([(50, failing)])}")),
             exprs=(_firing(t, "ServerErrorsSustained", 10, 0), _firing(t, "ServerErrorsSustained", 45, 1)),
         ),
         TestCase(
             "thresholds: a 3-minute burst of 500s, rate limiting and client errors are not sustained server errors",
             (
                 Series(q.series(total, ok), f"0+{RATE}x60"),
-                Series(q.series(total, {label: "500"}), f"0x10 {counter([(3, RATE // 5), (47, 0)])}"),
-                Series(q.series(total, {label: "429"}), f"0+{failing}x60"),
-                Series(q.series(total, {label: "400"}), f"0+{failing}x60"),
+                Series(q.series(total, {label: spell("500")}), f"0x10 {counter([(3, RATE // 5), (47, 0)])}"),
+                Series(q.series(total, {label: spell("429")}), f"0+{failing}x60"),
+                Series(q.series(total, {label: spell("400")}), f"0+{failing}x60"),
             ),
             exprs=tuple(_firing(t, "ServerErrorsSustained", m, 0) for m in (15, 20, 25, 30, 40, 60)),
         ),
@@ -57,15 +61,16 @@ def _server_error_cases(t: ResolvedThresholds) -> list[TestCase]:
 
 
 def _tokens(t: ResolvedThresholds, labels: dict[str, str], kind: str, segments: list[tuple[int, float]]) -> Series:
-    return Series(q.series(t.tokens, {**labels, t.by[conv.LABEL_TOKEN_TYPE]: kind}), counter(segments))
+    return Series(t.tokens.series(labels, kind), counter(segments))
 
 
 def _cache_cases(t: ResolvedThresholds) -> list[TestCase]:
     assert t.cache is not None
     steady, _ = t.cache
     share = min(0.9, float(steady) * 3)  # well above the steady line
-    feature, model = t.by[conv.LABEL_FEATURE], t.by[conv.LABEL_MODEL]
-    cached, plain = {feature: "chat", model: "claude-sonnet-4-6"}, {feature: "batch", model: "claude-sonnet-4-6"}
+    cached, plain = _dims(t, feature="chat", model="claude-sonnet-4-6"), _dims(t, feature="batch", model="claude-sonnet-4-6")
+    # Without a feature label the share is the service's: there is no second feature to stay quiet.
+    by_feature = t.by[conv.LABEL_FEATURE] is not None
     prompt = 100_000  # prompt tokens a minute
     lead, after = 360, 90
 
@@ -74,12 +79,12 @@ def _cache_cases(t: ResolvedThresholds) -> list[TestCase]:
         return [_tokens(t, labels, "cache_read", reads), _tokens(t, labels, "input", fresh), _tokens(t, labels, "output", [(lead + after, 20_000)])]
 
     def alerts(at: int, count: int) -> ExprCheck:
-        return _firing(t, "CacheReadsCollapsed", at, count, by={conv.LABEL_FEATURE: "chat"})
+        return _firing(t, "CacheReadsCollapsed", at, count, by={conv.LABEL_FEATURE: "chat"} if by_feature else {})
 
     return [
         TestCase(
             "thresholds: prompt caching collapsing to zero for a feature is noticed; a feature that never cached is not",
-            (*feature_series(cached, [(lead, prompt * share), (after, 0)]), *feature_series(plain, [(lead + after, 0)])),
+            (*feature_series(cached, [(lead, prompt * share), (after, 0)]), *(feature_series(plain, [(lead + after, 0)]) if by_feature else ())),
             exprs=(alerts(lead, 0), alerts(lead + 20, 0), alerts(lead + 60, 1)),
         ),
         TestCase(
@@ -93,7 +98,7 @@ def _cache_cases(t: ResolvedThresholds) -> list[TestCase]:
 
 def _speed_cases(t: ResolvedThresholds) -> list[TestCase]:
     assert t.duration_sum is not None
-    model = {t.by[conv.LABEL_MODEL]: "claude-sonnet-4-6", t.by[conv.LABEL_FEATURE]: "chat"}
+    model = _dims(t, model="claude-sonnet-4-6", feature="chat")
     lead, after = 240, 60
     rpm, tokens = 60, 100  # requests a minute, output tokens per request
     slow = 1 / (1 - float(t.speed_drop)) * 2 * 2.5  # seconds per request: well past the drop line
@@ -143,13 +148,13 @@ def build(t: ResolvedThresholds) -> list[TestCase]:
         )
     if t.burst is not None:
         bad, total, share, _ = t.burst
-        label, failing = _status(bad, negative=False)
+        label, failing = _status(t, bad)
         errors = int(RATE * float(share) * 2)
         cases.append(
             TestCase(
                 "thresholds: an error burst is noticed and forgotten",
                 (
-                    Series(q.series(total, {label: "200"}), f"0+{RATE}x40"),
+                    Series(q.series(total, {label: t.outcome.spell("200")}), f"0+{RATE}x40"),
                     Series(q.series(total, {label: failing}), f"0x20 {errors}+{errors}x9 {errors * 11}+0x10"),
                 ),
                 exprs=(_firing(t, "ErrorBurst", 19, 0), _firing(t, "ErrorBurst", 30, 1), _firing(t, "ErrorBurst", 40, 0)),
@@ -162,14 +167,14 @@ def build(t: ResolvedThresholds) -> list[TestCase]:
     if t.duration_sum is not None:
         cases += _speed_cases(t)
     if t.responses is not None and t.truncated is not None:
-        stop = next(m.label for m in t.truncated.matchers if m.value == "max_tokens")
+        stop = t.truncated.matchers[-1].label
         cut = int(RATE * float(t.truncation_share) * 2)
         cases.append(
             TestCase(
                 "thresholds: answers cut off by max_tokens are noticed",
                 (
-                    Series(q.series(t.responses, {stop: "end_turn"}), f"0+{RATE - cut}x40"),
-                    Series(q.series(t.responses, {stop: "max_tokens"}), f"0+{cut}x40"),
+                    Series(q.series(t.responses, {stop: t.stop_values.get("end_turn", "end_turn")}), f"0+{RATE - cut}x40"),
+                    Series(q.series(t.responses, {stop: t.stop_values.get("max_tokens", "max_tokens")}), f"0+{cut}x40"),
                 ),
                 exprs=(_firing(t, "MaxTokensTruncations", 5, 0), _firing(t, "MaxTokensTruncations", 20, 1)),
             )

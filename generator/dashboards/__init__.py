@@ -27,6 +27,8 @@ def _variables(qs: Queries) -> list:
     requests = qs.raw("requests", filters=())
     variables = [db.DatasourceVariable("datasource").label("Data source").type("prometheus")]
     for name in (conv.LABEL_MODEL, conv.LABEL_FEATURE):
+        if qs.label(name) is None:
+            continue
         variables.append(
             db.QueryVariable(name)
             .label(name.capitalize())

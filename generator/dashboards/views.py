@@ -11,13 +11,6 @@ from generator.durations import format_number
 from generator.resolve import ResolvedService
 
 WARN, CRIT = "orange", "red"
-STATUS_CLASSES = (
-    ("2xx", "=~", "2.."),
-    ("4xx", "=~", "4[0-9][0-8]|4[013-9]9"),  # client errors but 429
-    ("429", "=", "429"),
-    ("5xx/529", "=~", "5.."),
-    ("timeouts", "!~", "[0-9]+"),  # timeout, network, connection_error, stream_error
-)
 PERCENTILES = (0.5, 0.95, 0.99)
 MONTH = 30 * 86400
 
@@ -27,7 +20,8 @@ def overview(qs: Queries) -> Board:
     b.row("Traffic and errors")
     b.add(graph("Request rate", "Finished requests per second, by model.", Query(qs.rate(qs.raw("requests"), qs.label("model")), legend(qs.label("model"))), unit="reqps"), 12)
     classes = [
-        Query(f"{qs.rate(qs.raw('requests', qs.status(op, value)))} / {qs.requests_rate()}", name) for name, op, value in STATUS_CLASSES
+        Query(f"{qs.rate(qs.raw('requests', qs.status(op, value)))} / {qs.requests_rate()}", name)
+        for name, op, value in qs.service.profile.outcome.classes
     ]
     b.add(graph("Requests by status class", "Share of requests by outcome: 2xx, client errors, 429 rate limits, 5xx/529 server errors, timeouts.", *classes, unit="percentunit", stack=True), 12)
     t = qs.service.thresholds
@@ -40,12 +34,15 @@ def overview(qs: Queries) -> Board:
         lines = tuple(Line(seconds, WARN if severity == conv.SEVERITY_TICKET else CRIT) for severity, seconds, _ in sorted(t.ttft_lines, key=lambda x: x[1]))
         b.add(single("p95 time to first token", "All models, from the recording the TtftP95High alert reads.", Query(str(qs.rec(conv.TTFT_P95))), "s", lines), 6)
     for signal, title in (("ttft", "Time to first token"), ("duration", "Total latency")):
+        if not qs.service.profile.has(signal):
+            continue
         b.add(graph(f"{title} p50 / p95 / p99", f"{title} percentiles from the histogram.", *(Query(qs.quantile(signal, p), f"p{format_number(p * 100)}") for p in PERCENTILES), unit="s"), 9)
-    speed = (
-        Query(str(qs.rec(conv.OUTPUT_SPEED_5M, filters=(conv.LABEL_MODEL,))), legend(conv.LABEL_MODEL))
-        if qs.has(conv.OUTPUT_SPEED_5M)
-        else Query(f"{qs.rate(qs.raw('tokens', qs.token_type('=', 'output')), qs.label('model'))} / {qs.rate(qs.raw('duration', suffix='_sum'), qs.label('model'))}", legend(qs.label("model")))
-    )
+    if qs.has(conv.OUTPUT_SPEED_5M):
+        speed = Query(str(qs.rec(conv.OUTPUT_SPEED_5M, filters=(conv.LABEL_MODEL,))), legend(conv.LABEL_MODEL))
+    elif qs.service.profile.has("tokens") and qs.service.profile.has("duration"):
+        speed = Query(f"{qs.tokens('=', 'output', conv.LABEL_MODEL)} / {qs.rate(qs.raw('duration', suffix='_sum'), qs.label('model'))}", legend(conv.LABEL_MODEL))
+    else:
+        return b
     b.add(graph("Output tokens per second", "Output tokens per second of request time, by model.", speed), 24)
     return b
 
@@ -80,18 +77,23 @@ def tokens(qs: Queries) -> Board:
     requests = qs.requests_rate()
     if qs.has(conv.TOKENS_RATE):
         per_type = lambda kind: f"sum({qs.rec(conv.TOKENS_RATE, q.Matcher(conv.LABEL_TOKEN_TYPE, '=', kind), filters=(conv.LABEL_MODEL, conv.LABEL_FEATURE))})"  # noqa: E731
+    elif qs.service.profile.has("tokens"):
+        per_type = lambda kind: qs.tokens("=", kind)  # noqa: E731
     else:
-        per_type = lambda kind: qs.rate(qs.raw("tokens", qs.token_type("=", kind)))  # noqa: E731
+        return b
     b.add(graph("Tokens per request", "Input and output tokens per finished request.", *(Query(f"{per_type(k)} / {requests}", k) for k in ("input", "output", "cache_read", "cache_write"))), 12)
     b.add(graph("Output / input ratio", "Output tokens per input token.", Query(f"{per_type('output')} / {per_type('input')}", "output/input")), 12)
     if qs.has(conv.CACHE_READ_SHARE_30M) and t.cache is not None:
         steady, collapsed = t.cache
         share = Query(str(qs.rec(conv.CACHE_READ_SHARE_30M, filters=(conv.LABEL_FEATURE,))), legend(conv.LABEL_FEATURE))
         b.add(graph("Cache-read share of prompt tokens (30m)", "By feature; CacheReadsCollapsed warns below the red line where it was steady.", share, unit="percentunit", lines=(Line(float(collapsed), CRIT), Line(float(steady), "green"))), 12)
-    else:
-        reads, prompt = qs.raw("tokens", qs.token_type("=", "cache_read")), qs.raw("tokens", qs.token_type("!=", "output"))
-        b.add(graph("Cache-read share of prompt tokens", "By feature.", Query(f"{qs.rate(reads, qs.label('feature'))} / {qs.rate(prompt, qs.label('feature'))}", legend(qs.label("feature"))), unit="percentunit"), 12)
-    cut = qs.raw("responses", q.Matcher(qs.label("stop_reason"), "=", "max_tokens"))
+    elif t.cache is not None or qs.service.profile.name == "prometheus-client":
+        share = f"{qs.tokens('=', 'cache_read', conv.LABEL_FEATURE)} / {qs.tokens('!=', 'output', conv.LABEL_FEATURE)}"
+        b.add(graph("Cache-read share of prompt tokens", "By feature.", Query(share, legend(conv.LABEL_FEATURE)), unit="percentunit"), 12)
+    if t.responses is None and not (qs.service.profile.has("responses") and qs.label("stop_reason")):
+        return b
+    stop = qs.service.profile.signals["responses"].values.get("max_tokens", "max_tokens")
+    cut = qs.raw("responses", q.Matcher(qs.label("stop_reason"), "=", stop))
     truncated = [Query(f"{qs.rate(cut, qs.label('feature'))} / {qs.rate(qs.raw('responses'), qs.label('feature'))}", legend(qs.label("feature")))]
     lines: tuple[Line, ...] = ()
     if qs.has(conv.TRUNCATED_SHARE_1H):

@@ -49,8 +49,30 @@ SignalName = Literal[
 class Metrics(Strict):
     """Which metrics the service exports: a profile, plus any override."""
 
-    profile: Literal["prometheus-client"] = Field(
-        "prometheus-client", description="Metric contract of the exporter. `prometheus-client`: the reference names in DESIGN.md."
+    profile: Literal["prometheus-client", "claude-basic", "otel-genai", "litellm"] = Field(
+        "prometheus-client",
+        description=(
+            "Metric contract of the exporter. `prometheus-client`: the reference names in DESIGN.md; `claude-basic`: "
+            "`claude_requests_total{status=ok|error}`, `claude_latency_seconds`, `claude_tokens_total{direction}`, "
+            "`claude_cost_usd_total`; `otel-genai`: OpenTelemetry GenAI metrics (OpenLLMetry, openai-v2, OpenLIT), failures "
+            "told by `error_type`; `litellm`: the LiteLLM proxy's `callbacks: [prometheus]` metrics."
+        ),
+    )
+    naming: Literal["python", "collector", "collector-no-suffixes", "utf8"] = Field(
+        "python",
+        description=(
+            "otel-genai only: how the OTel names reached Prometheus. `python`: opentelemetry-exporter-prometheus scraped; "
+            "`collector`: the Collector's prometheus/prometheusremotewrite exporters or Prometheus' OTLP receiver with underscore "
+            "escaping (the default); `collector-no-suffixes`: `add_metric_suffixes: false` / UnderscoreEscapingWithoutSuffixes; "
+            "`utf8`: Prometheus 3 OTLP without escaping (quoted dotted names; the bundle then needs Prometheus 3)."
+        ),
+    )
+    provider: str | None = Field(
+        None,
+        description=(
+            "otel-genai only: read only this GenAI provider, e.g. `anthropic`; matched on `gen_ai_provider_name` and the older "
+            "`gen_ai_system`. Series with neither label are kept (OpenLLMetry records some failures without it)."
+        ),
     )
     scrape_interval: Duration = Field("30s", description="How often Prometheus scrapes the service; rate windows are checked against it.")
     evaluation_interval: Duration = Field(
@@ -205,9 +227,22 @@ class Budgets(Strict):
 class AvailabilitySLI(Strict):
     """Share of requests that fail. Anything not in `good_status` fails, timeouts and network errors included."""
 
-    good_status: str = Field("2..", description="Regular expression of status codes that count as success.")
+    good_status: str | None = Field(
+        None,
+        description=(
+            "Regular expression of the status label's values that count as success. Default per profile: `2..` "
+            "(prometheus-client, litellm), `ok` (claude-basic), empty `error_type` (otel-genai)."
+        ),
+    )
     exclude_status: list[str] = Field(
-        default_factory=list, description="Status codes that burn no budget (client errors): left out of both errors and total."
+        default_factory=list,
+        description=(
+            "Statuses that burn no budget (client errors): left out of both errors and total. HTTP codes in every profile "
+            "that has them: prometheus-client and litellm match the code, otel-genai matches the SDK's exception class for it "
+            "(400 BadRequestError, 401 AuthenticationError, 403 PermissionDeniedError, 404 NotFoundError, 413 "
+            "RequestTooLargeError, 422 UnprocessableEntityError) or the code; a class name is matched as given. "
+            "claude-basic has no codes."
+        ),
     )
 
 

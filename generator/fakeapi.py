@@ -1,0 +1,195 @@
+"""A fake Anthropic Messages API on 127.0.0.1: what the real SDKs and instrumentations are tested against.
+
+`POST /v1/messages` answers as the real API does, in JSON or as an SSE stream (`"stream": true`),
+with `anthropic-ratelimit-*` headers and a `request-id`. A `Behaviour` says what the next calls
+meet: a status to fail with (500, 529, 429, ...), a delay before the first token, tokens per
+answer. Nothing here knows about metrics: the faults are in the API, where real incidents are.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    500: "api_error",
+    529: "overloaded_error",
+}
+
+
+@dataclass
+class Behaviour:
+    """What the fake API does with the next requests; change it at any time, from any thread."""
+
+    fail_status: int | None = None
+    fail_every: int = 1  # with fail_status: every n-th request fails, the rest succeed
+    first_token_delay: float = 0.0
+    chunk_delay: float = 0.0
+    input_tokens: int = 120
+    output_tokens: int = 30
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    stop_reason: str = "end_turn"
+    chunks: int = 3
+    limit: int = 4000
+    used_share: float = 0.3
+
+
+@dataclass
+class Served:
+    """Everything the fake API sent, for tests to compare the instrumentation's numbers with."""
+
+    requests: list[dict] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, **entry: object) -> None:
+        with self.lock:
+            self.requests.append(entry)
+
+
+class FakeAnthropic:
+    """`with FakeAnthropic() as api:` then point the SDK at `api.base_url`."""
+
+    def __init__(self, behaviour: Behaviour | None = None) -> None:
+        self.behaviour = behaviour or Behaviour()
+        self.served = Served()
+        self._ids = itertools.count(1)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> FakeAnthropic:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def next_id(self) -> int:
+        return next(self._ids)
+
+
+def _ratelimit_headers(b: Behaviour) -> dict[str, str]:
+    left = max(0, round(b.limit * (1 - b.used_share)))
+    headers = {}
+    for dim in ("requests", "tokens", "input-tokens", "output-tokens"):
+        headers[f"anthropic-ratelimit-{dim}-limit"] = str(b.limit)
+        headers[f"anthropic-ratelimit-{dim}-remaining"] = str(left)
+        headers[f"anthropic-ratelimit-{dim}-reset"] = "2026-01-01T00:00:00Z"
+    return headers
+
+
+def _usage(b: Behaviour, output: int) -> dict[str, int]:
+    return {
+        "input_tokens": b.input_tokens,
+        "output_tokens": output,
+        "cache_read_input_tokens": b.cache_read_tokens,
+        "cache_creation_input_tokens": b.cache_write_tokens,
+    }
+
+
+def _handler(api: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: object) -> None:  # quiet: tests read `served`, not stderr
+            pass
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            length = int(self.headers.get("content-length") or 0)
+            body = json.loads(self.rfile.read(length) or b"{}")
+            b = api.behaviour
+            n = api.next_id()
+            request_id = f"req_fake_{n:06d}"
+            model = body.get("model", "claude-sonnet-4-6")
+            stream = bool(body.get("stream"))
+            if b.fail_status is not None and n % max(1, b.fail_every) == 0:
+                api.served.add(id=request_id, model=model, stream=stream, status=b.fail_status)
+                return self._error(b, request_id)
+            api.served.add(
+                id=request_id, model=model, stream=stream, status=200, input_tokens=b.input_tokens, output_tokens=b.output_tokens,
+                cache_read_tokens=b.cache_read_tokens, cache_write_tokens=b.cache_write_tokens, stop_reason=b.stop_reason,
+                first_token_delay=b.first_token_delay,
+            )
+            if stream:
+                return self._stream(b, request_id, model)
+            time.sleep(b.first_token_delay)
+            self._json(200, _message(b, request_id, model, b.output_tokens), request_id, _ratelimit_headers(b))
+
+        def _error(self, b: Behaviour, request_id: str) -> None:
+            status = b.fail_status or 500
+            body = {"type": "error", "error": {"type": ERROR_TYPES.get(status, "api_error"), "message": "injected by the fake API"}}
+            extra = {**_ratelimit_headers(b), "retry-after": "1"} if status == 429 else {}
+            self._json(status, body, request_id, extra)
+
+        def _json(self, status: int, body: dict, request_id: str, headers: dict[str, str]) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            self.send_header("request-id", request_id)
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _stream(self, b: Behaviour, request_id: str, model: str) -> None:
+            self.send_response(200)
+            self.send_header("content-type", "text/event-stream")
+            self.send_header("cache-control", "no-cache")
+            self.send_header("request-id", request_id)
+            self.send_header("connection", "close")
+            for k, v in _ratelimit_headers(b).items():
+                self.send_header(k, v)
+            self.end_headers()
+            start = _message(b, request_id, model, 1)
+            start["content"], start["stop_reason"] = [], None
+            self._event("message_start", {"type": "message_start", "message": start})
+            self._event("content_block_start", {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}})
+            time.sleep(b.first_token_delay)
+            for i in range(max(1, b.chunks)):
+                if i:
+                    time.sleep(b.chunk_delay)
+                delta = {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": f"chunk {i} "}}
+                self._event("content_block_delta", delta)
+            self._event("content_block_stop", {"type": "content_block_stop", "index": 0})
+            self._event(
+                "message_delta",
+                {"type": "message_delta", "delta": {"stop_reason": b.stop_reason, "stop_sequence": None}, "usage": {"output_tokens": b.output_tokens}},
+            )
+            self._event("message_stop", {"type": "message_stop"})
+            self.close_connection = True
+
+        def _event(self, name: str, data: dict) -> None:
+            self.wfile.write(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode())
+            self.wfile.flush()
+
+    return Handler
+
+
+def _message(b: Behaviour, request_id: str, model: str, output: int) -> dict:
+    return {
+        "id": f"msg_{request_id}",
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": [{"type": "text", "text": "ok"}],
+        "stop_reason": b.stop_reason,
+        "stop_sequence": None,
+        "usage": _usage(b, output),
+    }
