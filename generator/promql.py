@@ -210,7 +210,7 @@ class Source:
             return canonical(_sum(by_clause(*mapping.values()), f"rate({self.parts[0][0]}[{window}])"), mapping)
         if self.key not in by and len(self.parts) > 1:
             # `or` keeps only one of equal label sets: the kinds stay apart until the sum.
-            return _sum(by_clause(*by), self.rate(window, {**by, self.key: self.key}))
+            return _sum(by_clause(*(k for k, v in by.items() if v)), self.rate(window, {**by, self.key: self.key}))
         others = {k: v for k, v in by.items() if k != self.key}
         rendered = []
         for selector, kind in self.parts:

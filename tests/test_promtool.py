@@ -52,3 +52,15 @@ def test_a_broken_rule_fails_the_generated_tests(promtool, tmp_path):
     result = run(promtool, "test", "rules", *map(str, (tmp_path / "prometheus/tests").glob("*.yaml")))
     assert result.returncode == 1
     assert 'long_window="1h"' in result.stderr
+
+
+@pytest.mark.parametrize("case", ["claude-basic", "otel-genai", "litellm"])
+def test_every_profile_loads_and_its_generated_tests_pass(promtool, case):
+    """Each dialect's golden bundle: rules pass lint-fatal, and its generated tests, written at that
+    dialect's own names, labels and spellings (error classes, ok/error, split token counters), pass."""
+    out = GOLDEN / case / "expected"
+    rules = list((out / "prometheus/rules").glob("*.yaml"))
+    result = run(promtool, "check", "rules", "--lint=all", "--lint-fatal", *map(str, rules))
+    assert result.returncode == 0, result.stdout + result.stderr
+    result = run(promtool, "test", "rules", *map(str, (out / "prometheus/tests").glob("*.yaml")))
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -178,30 +178,43 @@ def _status_values(slo: ResolvedSLO, profile: Profile) -> tuple[str, str, str | 
     """A good status, a bad status and an excluded one (if any), as the SLI classifies them."""
     sli = slo.sli
     assert isinstance(sli, RatioSLI)
-    status = profile.labels["status"]
+    status = _status_label(slo, profile)
     excluded_re = next((m.value for m in sli.total.matchers if m.label == status and m.op == "!~"), None)
-    good_re = next(m.value for m in sli.bad.matchers if m.label == status and m.op == "!~" and m.value != excluded_re)
+    good_re = sli.bad.matchers[-1].value  # the SLI's own good_status, added last
 
-    def is_excluded(code: str) -> bool:
-        return bool(excluded_re and re.fullmatch(excluded_re, code))
+    def is_excluded(value: str) -> bool:
+        return bool(excluded_re and re.fullmatch(excluded_re, value))
 
-    candidates = ["200", "201", "204", "500", "502", "503", "529", "429", "timeout", "400", "404"]
-    good = next((c for c in candidates if re.fullmatch(good_re, c) and not is_excluded(c)), None)
-    bad = next((c for c in candidates[3:] if not re.fullmatch(good_re, c) and not is_excluded(c)), None)
+    # The exporter's spelling of these statuses, then the statuses as written (a user's good_status may name either).
+    codes = ["200", "201", "204", "500", "502", "503", "529", "429", "timeout", "400", "404"]
+    spelled = list(dict.fromkeys([*map(profile.outcome.spell, codes), *codes, "ok", "error"]))
+    good = next((c for c in spelled if re.fullmatch(good_re, c) and not is_excluded(c)), None)
+    bad = next((c for c in spelled if not re.fullmatch(good_re, c) and not is_excluded(c)), None)
     if good is None or bad is None:
-        raise ScenarioError(f"SLO {slo.name}: cannot pick status codes for tests from good_status {good_re!r}")
-    excluded = next((c for c in candidates if is_excluded(c)), None)
+        raise ScenarioError(f"SLO {slo.name}: cannot pick status values for tests from good_status {good_re!r}")
+    excluded = next((c for c in spelled if is_excluded(c)), None)
     return good, bad, excluded
+
+
+def _status_label(slo: ResolvedSLO, profile: Profile) -> str:
+    label = profile.label("requests", "status")
+    assert label is not None  # resolve refuses an availability SLO without one
+    return label
+
+
+def _dims(profile: Profile, model: str, feature: str) -> dict[str, str]:
+    labels = {profile.label("requests", "model"): model, profile.label("requests", "feature"): feature}
+    return {k: v for k, v in labels.items() if k}
 
 
 def _series(service: ResolvedService, slo: ResolvedSLO, traffic: Traffic, ends_at: int | None = None) -> tuple[Series, ...]:
     profile = service.profile
-    dims = {profile.labels["model"]: "claude-sonnet-4-6", profile.labels["feature"]: "chat"}
+    dims = _dims(profile, "claude-sonnet-4-6", "chat")
     good_inc = traffic.good
     sli = slo.sli
     if isinstance(sli, RatioSLI):
         good, bad, _ = _status_values(slo, profile)
-        status = profile.labels["status"]
+        status = _status_label(slo, profile)
         return (
             Series(q.series(sli.total, {**dims, status: good}), _counter_values(good_inc, ends_at)),
             Series(q.series(sli.total, {**dims, status: bad}), _counter_values(traffic.bad, ends_at)),
@@ -358,13 +371,15 @@ def _classification(service: ResolvedService, slo: ResolvedSLO) -> TestCase:
     sel = {conv.LABEL_SERVICE: slo.service, conv.LABEL_SLO: slo.name}
     expr = f"round({_render_series(conv.sli_error_ratio('5m'), sel)} * 1000)"
     profile = service.profile
-    dims = {profile.labels["model"]: "claude-haiku-4-5", profile.labels["feature"]: "search"}
+    dims = _dims(profile, "claude-haiku-4-5", "search")
     sli = slo.sli
     series: list[Series] = []
     if isinstance(sli, RatioSLI):
         good, bad, excluded = _status_values(slo, profile)
-        status = profile.labels["status"]
-        per_minute = {good: 500, bad: 50, "timeout": 50}
+        status = _status_label(slo, profile)
+        timeout = profile.outcome.spell("timeout")
+        per_minute = {good: 500, bad: 50}
+        per_minute[timeout] = per_minute.get(timeout, 0) + 50
         if excluded:
             per_minute[excluded] = 400
         for code, n in per_minute.items():

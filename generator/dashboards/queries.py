@@ -51,7 +51,7 @@ class Queries:
         return q.Matcher(self.label("token_type"), op, value)
 
     def rate(self, selector: q.Selector, by: str = "") -> str:
-        return f"sum by ({by}) (rate({selector}[{RATE}]))" if by else f"sum(rate({selector}[{RATE}]))"
+        return f"sum by ({q.by_clause(*by.split(', '))}) (rate({selector}[{RATE}]))" if by else f"sum(rate({selector}[{RATE}]))"
 
     def quantile(self, signal: str, quantile: float) -> str:
         return f"histogram_quantile({quantile}, {self.rate(self.raw(signal, suffix='_bucket'), 'le')})"
