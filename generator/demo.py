@@ -37,7 +37,8 @@ def fast_clocks(spec: dict, rps: float) -> dict:
         # Allocations keep their share of the service's budget.
         cost["allocations"] = {k: {**a, "monthly_usd": a["monthly_usd"] * scale} for k, a in cost.get("allocations", {}).items()}
         budgets["cost"] = {**cost, "monthly_usd": monthly}
-    budgets["rate_limits"] = {**budgets.get("rate_limits", {}), "throttled_for": "10s", "warning_for": "10s", "critical_for": "10s"}
+    if "rate_limits" in budgets:  # a spec that never asked for them may lack the gauges
+        budgets["rate_limits"] = {**budgets["rate_limits"], "throttled_for": "10s", "warning_for": "10s", "critical_for": "10s"}
     spec["budgets"] = budgets
     return spec
 

@@ -31,8 +31,8 @@ ERROR_TYPES = {
 class Behaviour:
     """What the fake API does with the next requests; change it at any time, from any thread."""
 
-    fail_status: int | None = None
-    fail_every: int = 1  # with fail_status: every n-th request fails, the rest succeed
+    fail_status: int | None = None  # every request fails with this status
+    pattern: tuple[int | None, ...] = ()  # else statuses in turn, None a success: (None, None, None, 500, 400)
     first_token_delay: float = 0.0
     chunk_delay: float = 0.0
     input_tokens: int = 120
@@ -118,11 +118,13 @@ def _handler(api: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
             request_id = f"req_fake_{n:06d}"
             model = body.get("model", "claude-sonnet-4-6")
             stream = bool(body.get("stream"))
-            if b.fail_status is not None and n % max(1, b.fail_every) == 0:
-                api.served.add(id=request_id, model=model, stream=stream, status=b.fail_status)
-                return self._error(b, request_id)
+            call = self.headers.get("x-call-shape", "")  # tests name the SDK call that sent it
+            status = b.fail_status if b.fail_status is not None else b.pattern[n % len(b.pattern)] if b.pattern else None
+            if status is not None:
+                api.served.add(id=request_id, model=model, stream=stream, call=call, status=status)
+                return self._error(status, b, request_id)
             api.served.add(
-                id=request_id, model=model, stream=stream, status=200, input_tokens=b.input_tokens, output_tokens=b.output_tokens,
+                id=request_id, model=model, stream=stream, call=call, status=200, input_tokens=b.input_tokens, output_tokens=b.output_tokens,
                 cache_read_tokens=b.cache_read_tokens, cache_write_tokens=b.cache_write_tokens, stop_reason=b.stop_reason,
                 first_token_delay=b.first_token_delay,
             )
@@ -131,8 +133,7 @@ def _handler(api: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
             time.sleep(b.first_token_delay)
             self._json(200, _message(b, request_id, model, b.output_tokens), request_id, _ratelimit_headers(b))
 
-        def _error(self, b: Behaviour, request_id: str) -> None:
-            status = b.fail_status or 500
+        def _error(self, status: int, b: Behaviour, request_id: str) -> None:
             body = {"type": "error", "error": {"type": ERROR_TYPES.get(status, "api_error"), "message": "injected by the fake API"}}
             extra = {**_ratelimit_headers(b), "retry-after": "1"} if status == 429 else {}
             self._json(status, body, request_id, extra)

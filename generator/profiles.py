@@ -228,6 +228,7 @@ def otel_genai(naming: OtelNaming = "python") -> Profile:
             "`exclude_status` takes HTTP codes (400 is matched as BadRequestError or 400) or class names",
         ),
         missing={
+            "cache_reads": "cache-read tokens: GenAI metrics fold them into input tokens (span attributes only)",
             "ratelimit_limit": "the anthropic-ratelimit-* headers as gauges: no OpenTelemetry GenAI metric carries them",
             "ratelimit_remaining": "the anthropic-ratelimit-* headers as gauges: no OpenTelemetry GenAI metric carries them",
         },

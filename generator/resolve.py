@@ -336,7 +336,8 @@ def _thresholds(spec: Spec, profile: Profile, slos: list[ResolvedSLO], gate: _Ga
     tokens = _tokens(spec, profile) if has_tokens else Source((), conv.LABEL_TOKEN_TYPE)
     cache = on("cache_reads", ["tokens"]) and not tokens.only("=", "cache_read").empty and "cache_reads" not in profile.missing
     if a.cache_reads.enabled and has_tokens and not cache:
-        gate.warnings.append(f"profile {profile.name} does not count cache-read tokens; the cache_reads alert is left out")
+        why = profile.missing.get("cache_reads", "no cache-read tokens")
+        gate.warnings.append(f"profile {profile.name} has {why}; the cache_reads alert is left out; set alerts.cache_reads.enabled: false to silence this")
     speed = on("output_speed", ["tokens", "duration"])
     stop = profile.label("responses", "stop_reason") or ""
     stop_values = profile.signals["responses"].values if profile.has("responses") else {}

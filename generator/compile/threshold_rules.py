@@ -139,7 +139,7 @@ def build(t: ResolvedThresholds) -> RuleGroup | None:
             )
         )
     if t.responses is not None and t.truncated is not None:
-        expr = f"sum(rate({t.truncated}[1h])) / clamp_min(sum(rate({t.responses}[1h])), 1e-12)"
+        expr = _share(t.truncated, t.responses, "1h")
         rules.append(RecordingRule(conv.TRUNCATED_SHARE_1H, expr, labels))
         rules.append(
             _alert(
