@@ -27,6 +27,7 @@ class Signal:
     values: dict[str, str] = field(default_factory=dict)  # canonical value -> the exporter's (finish reason `length` for max_tokens)
     parts: tuple[tuple[str, str], ...] = ()  # (token type, metric): one counter per type instead of a label
     instrument: str = ""  # the OpenTelemetry instrument it comes from, for the View that changes its buckets
+    input_includes_cache: bool = False  # input tokens count cache reads and writes too (OpenAI-style prompt_tokens)
 
     @property
     def bucket_metric(self) -> str:
@@ -261,15 +262,17 @@ LITELLM = Profile(
                 ("cache_read", "litellm_input_cached_tokens_metric_total"),
                 ("cache_write", "litellm_input_cache_creation_tokens_metric_total"),
             ),
+            input_includes_cache=True,  # measured on the captured exposition: input = fresh + cache reads
         ),
         "cost": Signal("litellm_spend_metric_total", "counter"),
     },
     labels={"model": "model", "feature": None, "status": "status_code", "token_type": None, "stop_reason": None, "dimension": None},
     missing={
         "responses": "a counter of responses by stop reason: LiteLLM does not export one",
-        "ratelimit_limit": "the provider's rate-limit headers as gauges: LiteLLM exports remaining requests and tokens per deployment, "
-        "but no limit to compare them with",
-        "ratelimit_remaining": "the provider's rate-limit headers as gauges",
+        "ratelimit_limit": "a limit gauge per model and dimension: LiteLLM exports litellm_remaining_requests_metric and "
+        "litellm_remaining_tokens_metric, but not the limit they count down from",
+        "ratelimit_remaining": "a limit gauge per model and dimension: LiteLLM exports litellm_remaining_requests_metric and "
+        "litellm_remaining_tokens_metric, but not the limit they count down from",
     },
     bucket_fix="add the boundary to litellm_settings.prometheus_latency_buckets in the proxy's config and list the same "
     "boundaries under metrics.signals.{signal}.buckets",

@@ -187,6 +187,7 @@ class ResolvedThresholds:
     status_label: str
     stop_values: dict[str, str]  # canonical stop reason -> the exporter's
     cache: tuple[Fraction, Fraction] | None  # steady share, collapsed share
+    prompt_kinds: tuple[str, str]  # (op, token type) selecting every prompt token once
     duration_sum: Selector | None  # seconds spent in requests, for output speed
     speed_drop: Fraction
 
@@ -243,6 +244,11 @@ def resolve(spec: Spec) -> ResolvedService:
         if budget.source == "tokens" and spec.pricing is None:
             problems.append(Problem(at, "cost from tokens needs a `pricing` table; add one, or set `source: counter` if the exporter counts USD"))
         needs = ["cost"] if budget.source == "counter" else ["tokens"]
+        if budget.source == "tokens" and profile.has("tokens") and profile.signals["tokens"].input_includes_cache:
+            warnings.append(
+                f"profile {profile.name} counts cache reads inside input tokens, so cost from tokens prices them twice; "
+                "set budgets.cost.source: counter to use the exporter's own spend"
+            )
         if gate.allows(f"cost from {'the USD counter' if budget.source == 'counter' else 'tokens'}", needs, True, (*at, "source")):
             if budget.allocations and profile.label("tokens", conv.LABEL_FEATURE) is None:
                 problems.append(
@@ -366,6 +372,7 @@ def _thresholds(spec: Spec, profile: Profile, slos: list[ResolvedSLO], gate: _Ga
         status_label=status,
         stop_values=dict(stop_values),
         cache=(_fraction(a.cache_reads.steady), _fraction(a.cache_reads.collapsed)) if cache else None,
+        prompt_kinds=("=", "input") if has_tokens and profile.signals["tokens"].input_includes_cache else ("!=", "output"),
         duration_sum=_signal(spec, profile, "duration", "_sum") if speed else None,
         speed_drop=_fraction(a.output_speed.drop),
     )

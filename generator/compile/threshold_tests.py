@@ -75,7 +75,8 @@ def _cache_cases(t: ResolvedThresholds) -> list[TestCase]:
     lead, after = 360, 90
 
     def feature_series(labels: dict[str, str], reads: list[tuple[int, float]]) -> list[Series]:
-        fresh = [(m, prompt - r) for m, r in reads]
+        # Where input tokens already hold the cache reads (LiteLLM), input is the whole prompt.
+        fresh = [(m, prompt if t.prompt_kinds == ("=", "input") else prompt - r) for m, r in reads]
         return [_tokens(t, labels, "cache_read", reads), _tokens(t, labels, "input", fresh), _tokens(t, labels, "output", [(lead + after, 20_000)])]
 
     def alerts(at: int, count: int) -> ExprCheck:
@@ -90,7 +91,7 @@ def _cache_cases(t: ResolvedThresholds) -> list[TestCase]:
         TestCase(
             "thresholds: steady caching, and traffic stopping, raise no cache alert",
             tuple(feature_series(cached, [(lead, prompt * share), (after, 0)])[:1])
-            + (_tokens(t, cached, "input", [(lead, prompt * (1 - share)), (after, 0)]),),
+            + (_tokens(t, cached, "input", [(lead, prompt * (1 if t.prompt_kinds == ("=", "input") else 1 - share)), (after, 0)]),),
             exprs=tuple(alerts(m, 0) for m in (lead - 60, lead + 30, lead + 60, lead + after)),
         ),
     ]

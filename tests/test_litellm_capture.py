@@ -1,0 +1,67 @@
+"""The litellm profile on series a real LiteLLM proxy exposed (tests/emitters/litellm: capture.py recaptures them).
+
+Every captured series becomes a promtool input that grows by its captured value each minute, so
+shares between series are the proxy's own. promtool then checks, against the bundle the litellm
+golden spec builds: every recording has series, and the availability error ratio is what the proxy
+answered its clients (sent.json), client errors excluded.
+"""
+
+import json
+import math
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from prometheus_client.parser import text_string_to_metric_families
+
+from generator import build, conventions as conv
+from generator import promql as q
+from generator.write import write
+
+ROOT = Path(__file__).resolve().parent.parent
+CAPTURE = ROOT / "tests/emitters/litellm"
+EXCLUDED = {400, 401, 403, 404, 413}  # the golden spec's exclude_status
+MINUTES = 20
+pytestmark = pytest.mark.promtool
+
+
+def _series() -> list[dict]:
+    out = []
+    for family in text_string_to_metric_families((CAPTURE / "metrics.txt").read_text()):
+        if not family.name.startswith("litellm_"):
+            continue
+        for sample in family.samples:
+            if sample.name.endswith("_created") or not math.isfinite(sample.value):
+                continue
+            growing = family.type in ("counter", "histogram")
+            values = f"0+{sample.value:.10g}x{MINUTES}" if growing else f"{sample.value:.10g}x{MINUTES}"
+            out.append({"series": q.series(q.Selector(sample.name), dict(sample.labels)), "values": values})
+    return out
+
+
+def test_captured_litellm_series_fill_every_recording_and_the_ratio_is_the_proxys(promtool, tmp_path):
+    _, rendered = build(ROOT / "tests/golden/litellm/slo.yaml")
+    write(tmp_path, rendered)
+    rules_file = sorted((tmp_path / "prometheus/rules").glob("*.yaml"))[0]
+    recordings = sorted({r["record"] for g in yaml.safe_load(rules_file.read_text())["groups"] for r in g["rules"] if "record" in r})
+    answered = json.loads((CAPTURE / "sent.json").read_text())["proxy_answered"]
+    counted = [s for s in answered if s not in EXCLUDED]
+    truth = sum(s != 200 for s in counted) / len(counted)
+    ratio = f'{conv.sli_error_ratio("5m")}{{slo="availability"}}'
+    checks = [{"expr": f"clamp_max(count({{__name__={q.string(r)}}}), 1)", "eval_time": "15m", "exp_samples": [{"labels": "{}", "value": 1}]} for r in recordings]
+    checks.append({
+        "expr": f"abs({ratio} - {truth!r}) < bool 0.005",
+        "eval_time": "15m",
+        "exp_samples": [{"labels": '{service="llm-gateway", slo="availability"}', "value": 1}],
+    })
+    test = {
+        "rule_files": [str(rules_file)],
+        "evaluation_interval": "1m",
+        "tests": [{"name": "captured LiteLLM exposition", "interval": "1m", "input_series": _series(), "promql_expr_test": checks}],
+    }
+    path = tmp_path / "capture.test.yaml"
+    path.write_text(yaml.safe_dump(test, sort_keys=False))
+    result = subprocess.run([promtool, "test", "rules", str(path)], capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert 0.2 < truth < 0.35  # the capture holds failures of every kind, not an all-green run
