@@ -5,7 +5,7 @@ from __future__ import annotations
 from generator.burnmodel import outage_detection_minutes
 from generator.compile.threshold_rules import MIN_FAILURES
 from generator.durations import format_number, parse_seconds
-from generator.resolve import ResolvedCost, ResolvedRateLimits, ResolvedService, ResolvedSLO, ResolvedThresholds
+from generator.resolve import HistogramSLI, RatioSLI, ResolvedCost, ResolvedRateLimits, ResolvedService, ResolvedSLO, ResolvedThresholds
 
 
 def _minutes(value: float) -> str:
@@ -50,8 +50,18 @@ def explain_slo(slo: ResolvedSLO) -> list[str]:
     header = ["severity", "long/short", "factor", "bad share above", "budget spent when it fires", "detects 100% outage in", "budget spent by then"]
     lines += ["  " + line for line in _table(header, rows)]
     lines.append(f"  guard: no burn alert until the long window holds {slo.min_events} bad events")
+    lines += [f"  reads {role}: {selector}" for role, selector in _reads(slo)]
     lines.append(f"  no-data: {slo.nodata_alert} after {slo.nodata_for} without {slo.sli.total.metric}")
     return lines
+
+
+def _reads(slo: ResolvedSLO) -> list[tuple[str, str]]:
+    """The exporter's raw series behind the SLI, as the first recording layer selects them."""
+    sli = slo.sli
+    if isinstance(sli, RatioSLI):
+        return [("failed", str(sli.bad)), ("valid", str(sli.total))]
+    assert isinstance(sli, HistogramSLI)
+    return [("good", str(sli.good)), ("valid", str(sli.total))]
 
 
 def _pct(share: object) -> str:

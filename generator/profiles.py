@@ -229,9 +229,9 @@ def otel_genai(naming: OtelNaming = "python") -> Profile:
             "`exclude_status` takes HTTP codes (400 is matched as BadRequestError or 400) or class names",
         ),
         missing={
-            "cache_reads": "cache-read tokens: GenAI metrics fold them into input tokens (span attributes only)",
-            "ratelimit_limit": "the anthropic-ratelimit-* headers as gauges: no OpenTelemetry GenAI metric carries them",
-            "ratelimit_remaining": "the anthropic-ratelimit-* headers as gauges: no OpenTelemetry GenAI metric carries them",
+            "cache_reads": "GenAI metrics fold cache reads into input tokens; the split is a span attribute only",
+            "ratelimit_limit": "the anthropic-ratelimit-*-limit headers as a gauge (no OpenTelemetry GenAI metric carries them)",
+            "ratelimit_remaining": "the anthropic-ratelimit-*-remaining headers as a gauge (no OpenTelemetry GenAI metric carries them)",
         },
         bucket_fix=(
             "add an OpenTelemetry View with that boundary, e.g. View(instrument_name=\"{instrument}\", "
@@ -268,11 +268,11 @@ LITELLM = Profile(
     },
     labels={"model": "model", "feature": None, "status": "status_code", "token_type": None, "stop_reason": None, "dimension": None},
     missing={
-        "responses": "a counter of responses by stop reason: LiteLLM does not export one",
-        "ratelimit_limit": "a limit gauge per model and dimension: LiteLLM exports litellm_remaining_requests_metric and "
-        "litellm_remaining_tokens_metric, but not the limit they count down from",
-        "ratelimit_remaining": "a limit gauge per model and dimension: LiteLLM exports litellm_remaining_requests_metric and "
-        "litellm_remaining_tokens_metric, but not the limit they count down from",
+        "responses": "a counter of responses by stop reason (LiteLLM does not export one)",
+        "ratelimit_limit": "limit and remaining gauges per model and dimension (LiteLLM exports litellm_remaining_requests_metric "
+        "and litellm_remaining_tokens_metric, but not the limit they count down from)",
+        "ratelimit_remaining": "limit and remaining gauges per model and dimension (LiteLLM exports litellm_remaining_requests_metric "
+        "and litellm_remaining_tokens_metric, but not the limit they count down from)",
     },
     bucket_fix="add the boundary to litellm_settings.prometheus_latency_buckets in the proxy's config and list the same "
     "boundaries under metrics.signals.{signal}.buckets",

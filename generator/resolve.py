@@ -297,8 +297,8 @@ class _Gate:
         name = lacking[0]
         hint = self.profile.missing.get(name, f"a {name} metric")
         message = (
-            f"profile {self.profile.name} has no {name.replace('_', ' ')} signal, so {what} cannot be computed; export {hint} "
-            f"and name it under metrics.signals.{name}.metric"
+            f"profile {self.profile.name} has no `{name}` signal, so {what} cannot be computed; export {hint}, "
+            f"then name it under metrics.signals.{name}.metric"
         )
         if explicit:
             self.problems.append(Problem(at, message))
@@ -342,8 +342,11 @@ def _thresholds(spec: Spec, profile: Profile, slos: list[ResolvedSLO], gate: _Ga
     tokens = _tokens(spec, profile) if has_tokens else Source((), conv.LABEL_TOKEN_TYPE)
     cache = on("cache_reads", ["tokens"]) and not tokens.only("=", "cache_read").empty and "cache_reads" not in profile.missing
     if a.cache_reads.enabled and has_tokens and not cache:
-        why = profile.missing.get("cache_reads", "no cache-read tokens")
-        gate.warnings.append(f"profile {profile.name} has {why}; the cache_reads alert is left out; set alerts.cache_reads.enabled: false to silence this")
+        why = profile.missing.get("cache_reads", "its tokens have no cache_read type")
+        gate.warnings.append(
+            f"profile {profile.name} cannot tell cache-read tokens apart ({why}); the cache_reads alert is left out; "
+            "set alerts.cache_reads.enabled: false to silence this"
+        )
     speed = on("output_speed", ["tokens", "duration"])
     stop = profile.label("responses", "stop_reason") or ""
     stop_values = profile.signals["responses"].values if profile.has("responses") else {}

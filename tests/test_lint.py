@@ -115,3 +115,17 @@ def test_without_pint_the_report_says_it_skipped(bundle):
     report = lint.run(Context(out=out, tools={"pint": None}), (Pint(),))
     (problem,) = report.problems
     assert problem.severity == Severity.INFO and "skipped" in problem.message and not report.failed
+
+
+@pytest.mark.promtool
+@pytest.mark.parametrize("case", ["claude-basic", "otel-genai", "otel-utf8", "litellm"])
+def test_every_profile_bundle_passes_the_whole_gate(case, tmp_path):
+    """Every check, real tools included: dashboards read only series the dialect exports or the bundle records,
+    and a bundle that needs Prometheus 3 says promtool skipped (info) instead of failing on Debian's Prometheus 2."""
+    spec = ROOT / "tests/golden" / case / "slo.yaml"
+    _, rendered = build(spec)
+    write(tmp_path, rendered)
+    report = lint.run(Context(out=tmp_path, service=load(spec), rendered=rendered))
+    assert not report.failed, report.render()
+    skipped = [p for p in report.problems if p.check.startswith("promtool/")]
+    assert bool(skipped) == (case == "otel-utf8") and all(p.severity == Severity.INFO for p in skipped)

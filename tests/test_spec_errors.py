@@ -58,6 +58,41 @@ CASES = {
 }
 
 
+def _profile(name: str, extra: str = "") -> str:
+    return GOOD.replace("service: svc", f"service: svc\nmetrics: {{profile: {name}{extra}}}")
+
+
+# A signal the dialect does not emit is a spec error naming the profile, the signal and what to export.
+CASES |= {
+    "ttft SLO on claude-basic": (
+        _profile("claude-basic").replace("{availability: {}}", "{latency: {signal: ttft, threshold: 3s}}"),
+        ["slos[0].sli.latency.signal", "profile claude-basic has no time-to-first-token metric", "time to the first streamed token", "signal: duration"],
+    ),
+    "exclude_status on claude-basic": (
+        _profile("claude-basic").replace("{availability: {}}", "{availability: {exclude_status: ['400']}}"),
+        ["slos[0].sli.availability.exclude_status", "records no status codes", "`ok` or `error`"],
+    ),
+    "rate limits asked of otel-genai": (
+        _profile("otel-genai") + "budgets: {rate_limits: {warning: 70%}}\n",
+        ["budgets.rate_limits", "profile otel-genai has no `ratelimit_remaining` signal", "anthropic-ratelimit-*-remaining headers as a gauge"],
+    ),
+    "otel bucket fix is a View": (
+        _profile("otel-genai").replace("{availability: {}}", "{latency: {signal: duration, threshold: 30s}}"),
+        ["not a bucket boundary of gen_ai_client_operation_duration_seconds", "valid: 0.01, 0.02", 'View(instrument_name="gen_ai.client.operation.duration"',
+         "ExplicitBucketHistogramAggregation([..., 30, ...])", "metrics.signals.duration.buckets"],
+    ),
+    "litellm bucket fix is prometheus_latency_buckets": (
+        _profile("litellm").replace("{availability: {}}", "{latency: {signal: ttft, threshold: 0.8s}}"),
+        ["not a bucket boundary of litellm_llm_api_time_to_first_token_metric", "litellm_settings.prometheus_latency_buckets"],
+    ),
+    "naming is for otel-genai only": (_profile("litellm", ", naming: collector"), ["metrics.naming", "applies to the otel-genai profile only"]),
+    "allocations without a feature label": (
+        _profile("litellm") + "budgets: {cost: {monthly_usd: 100, source: counter, allocations: {chat: {monthly_usd: 10}}}}\n",
+        ["budgets.cost.allocations", "profile litellm has no feature label", "metrics.labels.feature"],
+    ),
+}
+
+
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_bad_spec_is_refused_clearly_and_out_is_untouched(case, tmp_path):
     assert_refused(*CASES[case], tmp_path)
