@@ -3,21 +3,15 @@ claude_requests_total{model, stop_reason, status="ok"|"error"}, claude_latency_s
 claude_tokens_total{model, direction}, claude_cost_usd (exported as claude_cost_usd_total) and
 claude_rate_limit_remaining{dimension} read from the response headers (no limit gauge)."""
 
-import argparse
 import time
 
 import anthropic
-from drive import MESSAGES, MODEL, drive
+from drive import MESSAGES, MODEL, arguments, drive
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
 PRICE = {"input": 3.00, "output": 15.00, "cache_read": 0.30}  # USD per million tokens
 
-parser = argparse.ArgumentParser()
-parser.add_argument("--api", required=True)
-parser.add_argument("--port", type=int, required=True)
-parser.add_argument("--rps", type=float, default=20)
-parser.add_argument("--seconds", type=float, default=600)
-args = parser.parse_args()
+args = arguments()
 
 requests = Counter("claude_requests_total", "Claude API calls.", ["model", "stop_reason", "status"])
 latency = Histogram("claude_latency_seconds", "Claude API call latency.", ["model"], buckets=[0.5, 1, 2, 5, 10, 30, 60])

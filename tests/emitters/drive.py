@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import time
 
 import anthropic
@@ -26,6 +27,16 @@ def calls(client: anthropic.Anthropic):
                 pass
 
     return [plain, streamed, helper]
+
+
+def arguments() -> argparse.Namespace:
+    """--api (the fake API's URL), --port (where the app exposes /metrics), --rps, --seconds."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--api", required=True)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--rps", type=float, default=20)
+    parser.add_argument("--seconds", type=float, default=600)
+    return parser.parse_args()
 
 
 def shape(name: str) -> dict[str, str]:

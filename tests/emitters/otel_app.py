@@ -5,9 +5,8 @@ The View is the one slogen's bucket error asks for: the SDK's default buckets (0
 cannot express a 30s threshold.
 """
 
-import argparse
 
-from drive import calls, drive
+from drive import arguments, calls, drive
 from opentelemetry import metrics, trace
 from opentelemetry.exporter.prometheus import PrometheusMetricReader
 from opentelemetry.instrumentation.anthropic import AnthropicInstrumentor
@@ -16,12 +15,7 @@ from opentelemetry.sdk.metrics.view import ExplicitBucketHistogramAggregation, V
 from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import start_http_server
 
-parser = argparse.ArgumentParser()
-parser.add_argument("--api", required=True)
-parser.add_argument("--port", type=int, required=True)
-parser.add_argument("--rps", type=float, default=20)
-parser.add_argument("--seconds", type=float, default=600)
-args = parser.parse_args()
+args = arguments()
 
 view = View(instrument_name="gen_ai.client.operation.duration", aggregation=ExplicitBucketHistogramAggregation([0.5, 1, 2, 5, 10, 30, 60, 120]))
 metrics.set_meter_provider(MeterProvider(metric_readers=[PrometheusMetricReader()], views=[view]))
