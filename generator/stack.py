@@ -156,8 +156,10 @@ class Stack:
         proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
         self.exit.callback(_stop, proc)
 
-    def query(self, expr: str) -> list[dict]:
-        body = _get(f"{self.urls['prometheus']}/api/v1/query?" + urllib.parse.urlencode({"query": expr}))
+    def query(self, expr: str, at: float | None = None) -> list[dict]:
+        """An instant query, now or at the unix time `at`."""
+        params = {"query": expr, **({"time": repr(at)} if at is not None else {})}
+        body = _get(f"{self.urls['prometheus']}/api/v1/query?" + urllib.parse.urlencode(params))
         return json.loads(body)["data"]["result"] if body else []
 
     def firing(self, **labels: str) -> list[dict]:

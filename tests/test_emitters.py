@@ -53,8 +53,8 @@ def _bundle(case: str, folder: Path) -> Path:
     return folder / "out"
 
 
-def _value(stack: Stack, expr: str) -> float | None:
-    result = stack.query(expr)
+def _value(stack: Stack, expr: str, at: float | None = None) -> float | None:
+    result = stack.query(expr, at)
     return float(result[0]["value"][1]) if result else None
 
 
@@ -111,7 +111,11 @@ def test_real_emitter_series_drive_the_bundle(running):
     api.behaviour.pattern = MIXED
     time.sleep(40)
     bad, total = raw
-    recorded, computed = _value(stack, avail), _value(stack, f"sum(increase({bad}[5m])) / sum(increase({total}[5m]))")
+    # Both at the instant the rule last ran, so they saw the same samples.
+    evaluated = _value(stack, f"timestamp({avail})")
+    assert evaluated is not None
+    recorded = _value(stack, avail, evaluated)
+    computed = _value(stack, f"sum(increase({bad}[5m])) / sum(increase({total}[5m]))", evaluated)
     assert recorded is not None and computed is not None
     assert abs(recorded - computed) <= 0.02 * computed, (profile, recorded, computed)
     # The counters since the app started against the fake API's own log of what it answered.
