@@ -1,6 +1,7 @@
 """A fake Anthropic Messages API on 127.0.0.1: what the real SDKs and instrumentations are tested against.
 
-`POST /v1/messages` answers as the real API does, in JSON or as an SSE stream (`"stream": true`),
+`POST /v1/messages` answers as the real API does, in JSON or as an SSE stream (`"stream": true`);
+`POST /v1/chat/completions` answers in OpenAI's shape, for OpenAI-compatible clients;
 with `anthropic-ratelimit-*` headers and a `request-id`. A `Behaviour` says what the next calls
 meet: a status to fail with (500, 529, 429, ...), a delay before the first token, tokens per
 answer. Nothing here knows about metrics: the faults are in the API, where real incidents are.
@@ -128,8 +129,13 @@ def _handler(api: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
                 cache_read_tokens=b.cache_read_tokens, cache_write_tokens=b.cache_write_tokens, stop_reason=b.stop_reason,
                 first_token_delay=b.first_token_delay,
             )
-            if stream:
-                return self._stream(b, request_id, model)
+            try:
+                if self.path.endswith("/chat/completions"):
+                    return self._openai(b, request_id, model, stream, body)
+                if stream:
+                    return self._stream(b, request_id, model)
+            except (BrokenPipeError, ConnectionResetError):
+                return None  # the client left early: a cancelled or abandoned stream
             time.sleep(b.first_token_delay)
             self._json(200, _message(b, request_id, model, b.output_tokens), request_id, _ratelimit_headers(b))
 
@@ -175,6 +181,44 @@ def _handler(api: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
             )
             self._event("message_stop", {"type": "message_stop"})
             self.close_connection = True
+
+        def _openai(self, b: Behaviour, request_id: str, model: str, stream: bool, body: dict) -> None:
+            usage = {
+                "prompt_tokens": b.input_tokens + b.cache_read_tokens,  # OpenAI counts cached tokens inside the prompt
+                "completion_tokens": b.output_tokens,
+                "total_tokens": b.input_tokens + b.cache_read_tokens + b.output_tokens,
+                "prompt_tokens_details": {"cached_tokens": b.cache_read_tokens},
+            }
+            reason = {"end_turn": "stop", "max_tokens": "length"}.get(b.stop_reason, "stop")
+            headers = {"x-request-id": request_id, "x-ratelimit-limit-requests": str(b.limit),
+                       "x-ratelimit-remaining-requests": str(max(0, round(b.limit * (1 - b.used_share))))}
+            base = {"id": f"chatcmpl-{request_id}", "created": 0, "model": model}
+            if not stream:
+                time.sleep(b.first_token_delay)
+                message = {"role": "assistant", "content": "ok"}
+                choice = {"index": 0, "message": message, "finish_reason": reason}
+                return self._json(200, {**base, "object": "chat.completion", "choices": [choice], "usage": usage}, request_id, headers)
+            self.send_response(200)
+            self.send_header("content-type", "text/event-stream")
+            self.send_header("connection", "close")
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.end_headers()
+            time.sleep(b.first_token_delay)
+            chunk = {**base, "object": "chat.completion.chunk"}
+            for i in range(max(1, b.chunks)):
+                if i:
+                    time.sleep(b.chunk_delay)
+                self._data({**chunk, "choices": [{"index": 0, "delta": {"content": f"chunk {i} "}, "finish_reason": None}]})
+            self._data({**chunk, "choices": [{"index": 0, "delta": {}, "finish_reason": reason}]})
+            if (body.get("stream_options") or {}).get("include_usage"):
+                self._data({**chunk, "choices": [], "usage": usage})
+            self.wfile.write(b"data: [DONE]\n\n")
+            self.close_connection = True
+
+        def _data(self, data: dict) -> None:
+            self.wfile.write(f"data: {json.dumps(data)}\n\n".encode())
+            self.wfile.flush()
 
         def _event(self, name: str, data: dict) -> None:
             self.wfile.write(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode())

@@ -1,0 +1,1 @@
+"""slogen for applications: `slogen.instrument` makes a service emit the series its bundle reads."""

@@ -1,0 +1,116 @@
+"""What each SDK's responses, stream events and exceptions mean, in the one vocabulary of `Call`."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any, Callable
+
+# OpenAI finish reasons in Anthropic's words, so the truncation alert reads one `max_tokens`.
+OPENAI_STOP = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use", "function_call": "tool_use", "content_filter": "refusal"}
+
+
+def kind_of(client: Any) -> str:
+    module = type(client).__module__
+    if module.startswith("anthropic"):
+        return "anthropic"
+    if module.startswith("openai"):
+        return "openai"
+    raise TypeError(f"slogen.instrument wraps anthropic and openai clients, not {type(client).__qualname__}")
+
+
+def is_async(client: Any) -> bool:
+    return type(client).__name__.startswith("Async")
+
+
+def status_of(exc: BaseException) -> tuple[str, str]:
+    """(status_code label, error type) of a failed call: the HTTP code, `timeout`, `network`, `cancelled` or `error`."""
+    name = type(exc).__name__
+    if isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt)):
+        return "cancelled", name
+    code = getattr(exc, "status_code", None)
+    if isinstance(code, int):
+        return str(code), name
+    if "Timeout" in name:
+        return "timeout", name
+    if "Connection" in name:
+        return "network", name
+    return "error", name
+
+
+def _usage(obj: Any, name: str) -> int | None:
+    value = getattr(obj, name, None)
+    return value if isinstance(value, int) else None
+
+
+def _anthropic_result(call: Any, message: Any) -> None:
+    usage = getattr(message, "usage", None)
+    call.set_tokens(
+        input=_usage(usage, "input_tokens"),
+        output=_usage(usage, "output_tokens"),
+        cache_read=_usage(usage, "cache_read_input_tokens"),
+        cache_write=_usage(usage, "cache_creation_input_tokens"),
+    )
+    call.stop_reason = getattr(message, "stop_reason", None) or call.stop_reason
+    call.request_id = call.request_id or getattr(message, "_request_id", None) or ""
+    if call.content is None:
+        call.content = "".join(getattr(b, "text", "") for b in getattr(message, "content", None) or [])
+
+
+def _anthropic_event(call: Any, event: Any) -> None:
+    kind = getattr(event, "type", "")
+    if kind == "content_block_delta":
+        call.first_content()
+    elif kind == "message_start":
+        _anthropic_result(call, event.message)
+        call.content = None
+    elif kind == "message_delta":
+        call.set_tokens(output=_usage(getattr(event, "usage", None), "output_tokens"))
+        call.stop_reason = getattr(event.delta, "stop_reason", None) or call.stop_reason
+
+
+def _openai_usage(call: Any, usage: Any) -> None:
+    if usage is None:
+        return
+    prompt, cached = _usage(usage, "prompt_tokens"), _usage(getattr(usage, "prompt_tokens_details", None), "cached_tokens") or 0
+    # OpenAI counts cached tokens inside prompt_tokens; the profile counts fresh input and cache reads apart.
+    call.set_tokens(input=None if prompt is None else prompt - cached, output=_usage(usage, "completion_tokens"), cache_read=cached or None)
+
+
+def _openai_result(call: Any, completion: Any) -> None:
+    _openai_usage(call, getattr(completion, "usage", None))
+    choices = getattr(completion, "choices", None) or []
+    if choices:
+        reason = getattr(choices[0], "finish_reason", None)
+        call.stop_reason = OPENAI_STOP.get(reason, reason or "")
+    call.request_id = call.request_id or getattr(completion, "_request_id", None) or ""
+
+
+def _openai_event(call: Any, chunk: Any) -> None:
+    for choice in getattr(chunk, "choices", None) or []:
+        delta = getattr(choice, "delta", None)
+        if getattr(delta, "content", None) or getattr(delta, "tool_calls", None):
+            call.first_content()
+        if reason := getattr(choice, "finish_reason", None):
+            call.stop_reason = OPENAI_STOP.get(reason, reason)
+    _openai_usage(call, getattr(chunk, "usage", None))
+
+
+@dataclass(frozen=True)
+class Provider:
+    read_result: Callable[[Any, Any], None]
+    read_event: Callable[[Any, Any], None]
+
+
+ANTHROPIC = Provider(_anthropic_result, _anthropic_event)
+OPENAI = Provider(_openai_result, _openai_event)
+
+
+def detect(result: Any) -> Provider | None:
+    """For `observe`: which SDK's object a user's function returned, if any."""
+    kind = getattr(result, "object", None) or getattr(result, "type", None)
+    if kind == "message":
+        return ANTHROPIC
+    if kind == "chat.completion":
+        return OPENAI
+    return None
