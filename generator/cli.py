@@ -88,6 +88,25 @@ def schema(
 
 
 @app.command()
+def report(
+    logs: Annotated[list[Path], typer.Argument(help="Log files with slogen.instrument's JSON lines.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Summarise slogen.instrument logs: latency and TTFT percentiles, errors, spend, tokens and cache hits per model and feature."""
+    from generator import report as summary  # only this command needs it
+
+    lines: list[str] = []
+    for path in logs:
+        try:
+            lines += path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError as exc:
+            typer.echo(f"{path}: cannot read the log ({exc.strerror or exc}); pass a file slogen.instrument wrote to", err=True)
+            raise typer.Exit(2) from None
+    result = summary.summarise(lines)
+    typer.echo(json.dumps(result, indent=2) if as_json else summary.table(result))
+
+
+@app.command()
 def explain(spec: SpecArg = Path("slo.yaml"), max_slos: MaxSlosOpt = MAX_SLOS) -> None:
     """Show each SLO's error budget and what every alert costs and catches."""
     with user_errors():
