@@ -42,6 +42,7 @@ bench: $(VENV)/.installed tools ## Print the benchmarks: alert quality and Prome
 	$(PY) bench/alert_quality.py
 	$(PY) bench/prom_cost.py
 	$(PY) bench/build_scaling.py
+	$(PY) bench/instrument_overhead.py
 
 lint: $(VENV)/.installed tools ## The CI gate: schema and bundle drift, promtool check/test, slogen's own checks
 	$(SLOGEN) schema --check --out slo.schema.json

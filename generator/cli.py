@@ -120,14 +120,15 @@ def simulate(
     fault: Annotated[str, typer.Option(help="Fault to start with: " + ", ".join(FAULTS))] = "none",
     seed: Annotated[int, typer.Option(help="Random seed: the same seed plays the same traffic.")] = 1,
 ) -> None:
-    """Export synthetic LLM traffic at the reference metric names; switch faults with POST /fault/<name>."""
+    """A real anthropic client, instrumented by slogen.instrument, calling a fake API on 127.0.0.1; faults (POST /fault/<name>) are injected in that API."""
     if fault not in FAULTS:
         typer.echo(f"--fault: unknown fault {fault!r}; choose one of {', '.join(FAULTS)}", err=True)
         raise typer.Exit(2)
     from generator.simulate import Simulator, Traffic
 
     try:
-        sim = Simulator(Traffic(rps=rps, seed=seed, fault=fault), port=port)
+        with user_errors():
+            sim = Simulator(Traffic(rps=rps, seed=seed, fault=fault), port=port)
     except OSError as exc:
         typer.echo(f"--port: cannot listen on 127.0.0.1:{port}: {exc.strerror}; pick a free port", err=True)
         raise typer.Exit(2) from None

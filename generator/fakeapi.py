@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ class Behaviour:
     chunks: int = 3
     limit: int = 4000
     used_share: float = 0.3
+    remaining_jitter: int = 0  # remaining headers wander by up to this much, as a shared limit does
 
 
 @dataclass
@@ -85,8 +87,8 @@ class FakeAnthropic:
         return next(self._ids)
 
 
-def _ratelimit_headers(b: Behaviour) -> dict[str, str]:
-    left = max(0, round(b.limit * (1 - b.used_share)))
+def _ratelimit_headers(b: Behaviour, n: int = 0) -> dict[str, str]:
+    left = max(0, round(b.limit * (1 - b.used_share)) - (n % b.remaining_jitter if b.remaining_jitter else 0))
     headers = {}
     for dim in ("requests", "tokens", "input-tokens", "output-tokens"):
         headers[f"anthropic-ratelimit-{dim}-limit"] = str(b.limit)
@@ -107,15 +109,21 @@ def _usage(b: Behaviour, output: int) -> dict[str, int]:
 def _handler(api: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        n = 0  # the request's number, from 1
 
         def log_message(self, *args: object) -> None:  # quiet: tests read `served`, not stderr
             pass
+
+        def setup(self) -> None:
+            super().setup()
+            # Headers and body go out as separate writes: without this, Nagle and delayed ACKs add 40 ms a call.
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def do_POST(self) -> None:  # noqa: N802 - http.server's name
             length = int(self.headers.get("content-length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
             b = api.behaviour
-            n = api.next_id()
+            n = self.n = api.next_id()
             request_id = f"req_fake_{n:06d}"
             model = body.get("model", "claude-sonnet-4-6")
             stream = bool(body.get("stream"))
@@ -137,11 +145,11 @@ def _handler(api: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
             except (BrokenPipeError, ConnectionResetError):
                 return None  # the client left early: a cancelled or abandoned stream
             time.sleep(b.first_token_delay)
-            self._json(200, _message(b, request_id, model, b.output_tokens), request_id, _ratelimit_headers(b))
+            self._json(200, _message(b, request_id, model, b.output_tokens), request_id, _ratelimit_headers(b, self.n))
 
         def _error(self, status: int, b: Behaviour, request_id: str) -> None:
             body = {"type": "error", "error": {"type": ERROR_TYPES.get(status, "api_error"), "message": "injected by the fake API"}}
-            extra = {**_ratelimit_headers(b), "retry-after": "1"} if status == 429 else {}
+            extra = {**_ratelimit_headers(b, self.n), "retry-after": "1"} if status == 429 else {}
             self._json(status, body, request_id, extra)
 
         def _json(self, status: int, body: dict, request_id: str, headers: dict[str, str]) -> None:
@@ -161,7 +169,7 @@ def _handler(api: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
             self.send_header("cache-control", "no-cache")
             self.send_header("request-id", request_id)
             self.send_header("connection", "close")
-            for k, v in _ratelimit_headers(b).items():
+            for k, v in _ratelimit_headers(b, self.n).items():
                 self.send_header(k, v)
             self.end_headers()
             start = _message(b, request_id, model, 1)

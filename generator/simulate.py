@@ -1,130 +1,158 @@
-"""`slogen simulate`: synthetic LLM traffic at the reference metric names, with faults on command.
+"""`slogen simulate`: a real anthropic SDK client, wrapped by slogen.instrument, calling a fake Anthropic API.
 
-A background thread plays `rps` requests a second across a mix of models and features and records
-them with prometheus_client, exactly as an instrumented app would. Faults switch on and off over
-HTTP (`POST /fault/<name>`, `POST /fault/none`), so a demo or a test drives incidents while real
-Prometheus scrapes `/metrics`.
+Requests go out at `rps` across two models and two features, most of them streamed; the faults are
+injected in the fake API (errors, slow first tokens, token runaways, rate-limit headers), so every
+series on `/metrics` is what the instrumentation measured, exactly as in a real app. Faults switch
+over HTTP (`POST /fault/<name>`, `POST /fault/none`) while real Prometheus scrapes `/metrics`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import importlib.util
 import random
 import threading
-import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from generator.errors import SlogenError
+from generator.fakeapi import Behaviour, FakeAnthropic
 from generator.faults import FAULTS
-from generator.profiles import PROMETHEUS_CLIENT
 
 MODELS = ("claude-sonnet-4-6", "claude-haiku-4-5")
 FEATURES = ("chat", "search")
-DIMENSIONS = ("requests", "tokens", "input_tokens", "output_tokens")
-LIMIT = 4000.0
+LIMIT = 4000
+HEALTHY_ERRORS = (None,) * 999 + (500,)  # one 500 in a thousand
+MAX_IN_FLIGHT = 2000
+
+
+class SimulatorError(SlogenError):
+    exit_code = 2
+
+
+def behaviour(fault: str) -> Behaviour:
+    """What the fake API does during `fault`: 100 input and 20 output tokens an answer, first tokens in 0.3 s."""
+    b = Behaviour(
+        input_tokens=100, output_tokens=20, first_token_delay=0.3, chunks=3, chunk_delay=0.05,
+        limit=LIMIT, used_share=0.3, remaining_jitter=50, pattern=HEALTHY_ERRORS,
+    )
+    if fault == "outage":
+        b.pattern = (500, 529)
+    elif fault == "ratelimit-storm":
+        b.pattern = (None, None, 429)
+    elif fault == "latency":
+        b.first_token_delay, b.chunk_delay = 7.0, 6.5  # first token at 7 s, the answer at 20 s
+    elif fault == "cost-runaway":
+        b.input_tokens, b.output_tokens = 100 * 100, 20 * 100
+    elif fault == "ratelimit-squeeze":
+        b.used_share = 0.95
+    return b
 
 
 @dataclass
 class Traffic:
-    """The app's metrics, and the state of the simulated world."""
+    """What the simulated world is doing; setting `fault` changes the fake API at once."""
 
     rps: float = 20.0
     seed: int = 1
     fault: str = "none"
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
 
-    def __post_init__(self) -> None:
-        s, labels = PROMETHEUS_CLIENT.signals, PROMETHEUS_CLIENT.labels
-        mf = (labels["model"], labels["feature"])
-        self.random = random.Random(self.seed)
-        self.requests = Counter(_base(s["requests"].metric), "Finished Claude API calls.", (*mf, labels["status"]), registry=self.registry)
-        self.ttft = Histogram(s["ttft"].metric, "Time to first token.", mf, buckets=s["ttft"].buckets, registry=self.registry)
-        self.duration = Histogram(s["duration"].metric, "Total request time.", mf, buckets=s["duration"].buckets, registry=self.registry)
-        self.tokens = Counter(_base(s["tokens"].metric), "Tokens.", (*mf, labels["token_type"]), registry=self.registry)
-        self.responses = Counter(_base(s["responses"].metric), "Responses by stop reason.", (*mf, labels["stop_reason"]), registry=self.registry)
-        dims = (labels["model"], labels["dimension"])
-        self.limit = Gauge(s["ratelimit_limit"].metric, "Rate limit.", dims, registry=self.registry)
-        self.remaining = Gauge(s["ratelimit_remaining"].metric, "Rate limit left.", dims, registry=self.registry)
-        self.lock = threading.Lock()
-
-    def request(self) -> None:
-        r, fault = self.random, self.fault
-        model, feature = r.choice(MODELS), r.choice(FEATURES)
-        if fault == "outage":
-            status = r.choice(("500", "529"))
-        elif fault == "ratelimit-storm" and r.random() < 1 / 3:
-            status = "429"
-        else:
-            status = "500" if r.random() < 0.001 else "200"
-        self.requests.labels(model, feature, status).inc()
-        if status != "200":
-            return
-        slow = fault == "latency"
-        self.ttft.labels(model, feature).observe(7.0 if slow else r.uniform(0.3, 1.5))
-        self.duration.labels(model, feature).observe(20.0 if slow else r.uniform(2, 6))
-        scale = 100 if fault == "cost-runaway" else 1
-        self.tokens.labels(model, feature, "input").inc(100 * scale)
-        self.tokens.labels(model, feature, "output").inc(20 * scale)
-        self.responses.labels(model, feature, "max_tokens" if r.random() < 0.01 else "end_turn").inc()
-
-    def headers(self) -> None:
-        """What the last responses' anthropic-ratelimit-* headers said."""
-        used = 0.95 if self.fault == "ratelimit-squeeze" else 0.3
-        for model in MODELS:
-            for dim in DIMENSIONS:
-                self.limit.labels(model, dim).set(LIMIT)
-                self.remaining.labels(model, dim).set(round(LIMIT * (1 - used) - self.random.uniform(0, 50)))
-
-    def tick(self, seconds: float) -> None:
-        with self.lock:
-            due = self.rps * seconds
-            count = int(due) + (1 if self.random.random() < due - int(due) else 0)
-            for _ in range(count):
-                self.request()
-            self.headers()
+    def __setattr__(self, name: str, value: object) -> None:
+        super().__setattr__(name, value)
+        if name == "fault" and getattr(self, "api", None) is not None:
+            self.api.behaviour = behaviour(str(value))
 
     def exposition(self) -> bytes:
-        with self.lock:
-            return b"" if self.fault == "vanish" else generate_latest(self.registry)
-
-
-def _base(metric: str) -> str:
-    """prometheus_client appends `_total` to counters itself."""
-    return metric.removesuffix("_total")
+        return b"" if self.fault == "vanish" else generate_latest(self.registry)
 
 
 class Simulator:
-    """The traffic loop and the HTTP server, started and stopped together."""
+    """The fake API, the instrumented client's request loop and the /metrics server, started and stopped together."""
 
-    def __init__(self, traffic: Traffic, host: str = "127.0.0.1", port: int = 0, step: float = 0.1) -> None:
-        self.traffic, self.step = traffic, step
+    def __init__(self, traffic: Traffic, host: str = "127.0.0.1", port: int = 0) -> None:
+        if importlib.util.find_spec("anthropic") is None:
+            raise SimulatorError("slogen simulate drives the real anthropic SDK: `pip install anthropic` (make build installs it)")
+        self.traffic = traffic
         self.stopped = threading.Event()
+        self.api = FakeAnthropic(behaviour(traffic.fault))
         self.server = ThreadingHTTPServer((host, port), _handler(traffic))
-        self.threads = [threading.Thread(target=self._loop, daemon=True), threading.Thread(target=self.server.serve_forever, daemon=True)]
+        self.server.daemon_threads = True
+        self.loop = asyncio.new_event_loop()
+        self.threads = [threading.Thread(target=self.loop.run_forever, daemon=True), threading.Thread(target=self.server.serve_forever, daemon=True)]
 
     @property
     def port(self) -> int:
         return self.server.server_address[1]
 
-    def _loop(self) -> None:
-        last = time.monotonic()
-        while not self.stopped.wait(self.step):
-            now = time.monotonic()
-            self.traffic.tick(now - last)
-            last = now
-
     def __enter__(self) -> Simulator:
-        self.traffic.tick(0)
+        self.api.__enter__()
+        self.traffic.api = self.api  # type: ignore[attr-defined]
+        self.traffic.fault = self.traffic.fault
         for t in self.threads:
             t.start()
+        self.runner = asyncio.run_coroutine_threadsafe(_run(self.traffic, self.api.base_url), self.loop)
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.stopped.set()
+        self.runner.cancel()
+        self.loop.call_soon_threadsafe(self.loop.stop)
         self.server.shutdown()
         self.server.server_close()
+        self.api.__exit__()
+
+
+async def _run(traffic: Traffic, base_url: str) -> None:
+    import anthropic  # the SDK is what a real app has; only the simulator needs it
+
+    from slogen.instrument import Pricing, instrument
+
+    # The simulated service prices its tokens at the shipped slo.yaml's prices.
+    prices = Pricing({"claude-sonnet-4-6": {"input": 3.0, "output": 15.0, "cache_write": 3.75, "cache_read": 0.3},
+                      "claude-haiku-4-5": {"input": 0.8, "output": 4.0, "cache_write": 1.0, "cache_read": 0.08}})
+    clients = {
+        f: instrument(anthropic.AsyncAnthropic(base_url=base_url, api_key="sk-ant-simulated", max_retries=0, timeout=60), feature=f,
+                      pricing=prices, registry=traffic.registry)
+        for f in FEATURES
+    }
+    r = random.Random(traffic.seed)
+    in_flight: set[asyncio.Task] = set()
+    loop = asyncio.get_running_loop()
+    start, n = loop.time(), 0
+    try:
+        while True:
+            n += 1
+            await asyncio.sleep(max(0.0, start + n / traffic.rps - loop.time()))
+            if len(in_flight) < MAX_IN_FLIGHT:
+                call = _call(clients[r.choice(FEATURES)], r.choice(MODELS), n % 3)
+                task = loop.create_task(call)
+                in_flight.add(task)
+                task.add_done_callback(in_flight.discard)
+    finally:
+        for task in in_flight:
+            task.cancel()
+
+
+async def _call(client: object, model: str, shape: int) -> None:
+    import anthropic
+
+    ask = {"model": model, "max_tokens": 256, "messages": [{"role": "user", "content": "Summarise the ticket."}]}
+    try:
+        if shape == 0:
+            await client.messages.create(**ask)  # type: ignore[attr-defined]
+        elif shape == 1:
+            async for _ in await client.messages.create(**ask, stream=True):  # type: ignore[attr-defined]
+                pass
+        else:
+            async with client.messages.stream(**ask) as stream:  # type: ignore[attr-defined]
+                async for _ in stream.text_stream:
+                    pass
+    except anthropic.APIError:
+        pass  # the instrumentation counted it; the simulated app shrugs
 
 
 def _handler(traffic: Traffic) -> type[BaseHTTPRequestHandler]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import weakref
 from dataclasses import dataclass, field
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
@@ -74,7 +75,7 @@ class Pricing:
 class Metrics:
     """The profile's series in one registry (created once per registry: prometheus_client refuses twins)."""
 
-    _made: dict[int, Metrics] = {}
+    _made: weakref.WeakKeyDictionary[CollectorRegistry, Metrics] = weakref.WeakKeyDictionary()  # ids are reused once freed
 
     def __init__(self, registry: CollectorRegistry) -> None:
         s, labels = PROFILE.signals, PROFILE.labels
@@ -93,9 +94,9 @@ class Metrics:
     @classmethod
     def of(cls, registry: CollectorRegistry | None) -> Metrics:
         registry = registry or REGISTRY
-        if id(registry) not in cls._made:
-            cls._made[id(registry)] = cls(registry)
-        return cls._made[id(registry)]
+        if registry not in cls._made:
+            cls._made[registry] = cls(registry)
+        return cls._made[registry]
 
 
 # (header prefix, dimension) pairs: Anthropic's, then the OpenAI-compatible spelling.
@@ -128,6 +129,14 @@ class Recorder:
 
     def __init__(self, metrics: Metrics, pricing: Pricing | None, logger: logging.Logger, log_content: bool) -> None:
         self.metrics, self.pricing, self.logger, self.log_content = metrics, pricing, logger, log_content
+        self._children: dict[tuple, object] = {}
+
+    def _child(self, metric: object, *labels: str):  # noqa: ANN202 - prometheus_client's labels() costs microseconds each
+        key = (id(metric), labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)  # type: ignore[attr-defined]
+        return child
 
     def finish(self, call: Call) -> None:
         if call.done:
@@ -142,23 +151,25 @@ class Recorder:
         self.metrics.failures.inc()
 
     def _record(self, call: Call) -> None:
-        m, model, feature = self.metrics, call.model, call.feature
+        m, model, feature, child = self.metrics, call.model, call.feature, self._child
         ended = time.perf_counter()
         status = call.status or "200"
-        m.requests.labels(model, feature, status).inc()
-        m.duration.labels(model, feature).observe(ended - call.started)
+        child(m.requests, model, feature, status).inc()
+        child(m.duration, model, feature).observe(ended - call.started)
         ttft = call.first_token - call.started if call.first_token is not None else None
         if ttft is not None:
-            m.ttft.labels(model, feature).observe(ttft)
+            child(m.ttft, model, feature).observe(ttft)
         for kind, n in call.tokens.items():
-            m.tokens.labels(model, feature, kind).inc(n)
+            child(m.tokens, model, feature, kind).inc(n)
         cost = self.pricing.cost(model, call.tokens) if self.pricing is not None else None
         if cost:
-            m.cost.labels(model, feature).inc(cost)
+            child(m.cost, model, feature).inc(cost)
         if call.stop_reason:
-            m.responses.labels(model, feature, call.stop_reason).inc()
+            child(m.responses, model, feature, call.stop_reason).inc()
         for dim, kind, value in ratelimits(call.headers):
-            (m.limit if kind == "limit" else m.remaining).labels(model, dim).set(value)
+            child(m.limit if kind == "limit" else m.remaining, model, dim).set(value)
+        if not self.logger.isEnabledFor(logging.INFO):
+            return
         line = {
             "event": "llm_call",
             "request_id": call.request_id,
