@@ -214,8 +214,20 @@ def alertmanager_template_file() -> Path:
     return Path("alertmanager/templates/slogen.tmpl")
 
 
+# Kubernetes objects live together, so one kustomization.yaml can list them (kustomize loads nothing from outside its folder).
+KUBERNETES_DIR = Path("kubernetes")
+
+
 def alertmanager_crd_file() -> Path:
-    return Path("alertmanager/alertmanagerconfig.yaml")
+    return KUBERNETES_DIR / "alertmanagerconfig.yaml"
+
+
+def prometheus_rule_file(service: str) -> Path:
+    return KUBERNETES_DIR / f"prometheusrule-{service}.yaml"
+
+
+def kustomization_file() -> Path:
+    return KUBERNETES_DIR / "kustomization.yaml"
 
 
 def kubernetes_secret(service: str) -> str:
@@ -263,7 +275,7 @@ def dashboard_file(uid: str) -> Path:
 
 
 def dashboard_configmap_file(uid: str) -> Path:
-    return Path("grafana/configmaps") / f"{uid}.yaml"
+    return KUBERNETES_DIR / f"dashboard-{uid}.yaml"
 
 
 def grafana_provisioning_file() -> Path:
@@ -278,4 +290,4 @@ def tag_of(service: str) -> str:
     return f"{TOOL}:{service}"
 
 
-OWNED_DIRS = ("prometheus", "alertmanager", "grafana", "runbooks")
+OWNED_DIRS = ("prometheus", "alertmanager", "grafana", "runbooks", "kubernetes")

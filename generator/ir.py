@@ -124,7 +124,15 @@ class DashboardConfigMap:
     dashboard: dict
 
 
-Document = RuleFile | RuleTestFile | Runbook | TemplatedFile | YamlDoc | StaticFile | JsonDoc | DashboardConfigMap
+@dataclass(frozen=True)
+class PrometheusRule:
+    """The rule file's groups as a prometheus-operator PrometheusRule (monitoring.coreos.com/v1)."""
+
+    metadata: dict
+    rules: RuleFile
+
+
+Document = RuleFile | RuleTestFile | Runbook | TemplatedFile | YamlDoc | StaticFile | JsonDoc | DashboardConfigMap | PrometheusRule
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from generator.ir import (
     ExprCheck,
     JsonDoc,
     RecordingRule,
+    PrometheusRule,
     RuleFile,
     RuleTestFile,
     Runbook,
@@ -131,6 +132,9 @@ def render_document(doc: Document) -> bytes:
         return (TEMPLATES / doc.source).read_bytes()
     if isinstance(doc, JsonDoc):
         return _json(doc.data).encode()
+    if isinstance(doc, PrometheusRule):
+        body = {"apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule", "metadata": doc.metadata, "spec": _rule_file(doc.rules)}
+        return _yaml(body)
     if isinstance(doc, DashboardConfigMap):
         return _yaml({"apiVersion": "v1", "kind": "ConfigMap", "metadata": doc.metadata, "data": {doc.filename: _json(doc.dashboard)}})
     raise TypeError(f"no renderer for {type(doc).__name__}")

@@ -202,6 +202,7 @@ class ResolvedService:
     warnings: tuple[str, ...]
     notifications: Notifications
     namespace: str | None
+    kubernetes: dict[str, str] | None  # the PrometheusRule's labels when the spec asks for Kubernetes objects, else None
     rate_limits: ResolvedRateLimits | None
     cost: ResolvedCost | None
     thresholds: ResolvedThresholds
@@ -275,6 +276,7 @@ def resolve(spec: Spec) -> ResolvedService:
         warnings=tuple(warnings),
         notifications=spec.notifications,
         namespace=spec.kubernetes.namespace,
+        kubernetes=dict(spec.kubernetes.rule_labels) if "kubernetes" in spec.model_fields_set else None,
         rate_limits=rate_limits,
         cost=cost,
         thresholds=thresholds,

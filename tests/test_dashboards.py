@@ -147,7 +147,7 @@ def test_without_a_grafana_link_alerts_have_no_dashboard_url_and_switched_off_ru
     write(out, rendered)
     assert "dashboard_url" not in (out / "prometheus/rules/svc.yaml").read_text()
     assert set(boards(out)) == {"svc-overview", "svc-slos", "svc-tokens"}  # no cost budget, no rate-limit rules
-    assert not (out / "grafana/configmaps").exists()
+    assert not (out / "kubernetes").exists()  # no `kubernetes` in the spec: no Kubernetes objects
     speed = next(p for p in panels(boards(out)["svc-overview"]) if p["title"] == "Output tokens per second")
     assert metric_names(speed["targets"][0]["expr"]) == {"claude_api_tokens_total", "claude_api_request_duration_seconds_sum"}
     assert lint.run(Context(out=out), CHECKS).problems == ()
@@ -157,7 +157,9 @@ def test_provisioning_and_configmaps():
     out = ROOT / "out"
     provider = yaml.safe_load((out / "grafana/provisioning/dashboards.yaml").read_text())["providers"][0]
     assert provider["type"] == "file" and provider["options"]["path"]
-    for path in sorted((out / "grafana/configmaps").glob("*.yaml")):
+    configmaps = sorted((out / "kubernetes").glob("dashboard-*.yaml"))
+    assert len(configmaps) == len(list((out / "grafana/dashboards").glob("*.json")))
+    for path in configmaps:
         cm = yaml.safe_load(path.read_text())
         assert cm["kind"] == "ConfigMap" and cm["metadata"]["namespace"] == "monitoring"
         assert cm["metadata"]["labels"] == {"grafana_dashboard": "1"}

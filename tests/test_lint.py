@@ -10,6 +10,7 @@ from generator import build, lint, load
 from generator.lint.alerts import Runbook, Tested
 from generator.lint.base import Context, Severity
 from generator.lint.drift import Drift
+from generator.lint.kubernetes import Crd, Kustomization
 from generator.lint.promql_parse import PromqlParse
 from generator.lint.rate_window import RateWindow
 from generator.write import write
@@ -129,3 +130,42 @@ def test_every_profile_bundle_passes_the_whole_gate(case, tmp_path):
     assert not report.failed, report.render()
     skipped = [p for p in report.problems if p.check.startswith("promtool/")]
     assert bool(skipped) == (case == "otel-utf8") and all(p.severity == Severity.INFO for p in skipped)
+
+
+def _k8s_bundle(tmp_path):
+    _, rendered = build(ROOT / "slo.yaml")
+    write(tmp_path, rendered)
+    return tmp_path
+
+
+def test_prometheus_rule_carries_the_rule_files_groups_and_the_selector_labels(tmp_path):
+    out = _k8s_bundle(tmp_path)
+    rule = yaml.safe_load((out / "kubernetes/prometheusrule-claude-assistant.yaml").read_text())
+    assert rule["metadata"]["namespace"] == "monitoring" and rule["metadata"]["labels"]["release"] == "kube-prometheus-stack"
+    assert rule["spec"] == yaml.safe_load((out / "prometheus/rules/claude-assistant.yaml").read_text())
+    listed = yaml.safe_load((out / "kubernetes/kustomization.yaml").read_text())["resources"]
+    assert "prometheusrule-claude-assistant.yaml" in listed and "alertmanagerconfig.yaml" in listed
+    assert lint.run(Context(out=out), (Crd(), Kustomization())).problems == ()
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda d: d["spec"]["groups"][0].update(bogus=1), "spec.groups[0].bogus: not a field of PrometheusRule"),
+    (lambda d: d["spec"]["groups"][0].update(interval="1 minute"), "not a valid PrometheusRule"),
+    (lambda d: d["spec"]["groups"][0]["rules"][0].update(expr={"a": 1}), "not a valid PrometheusRule"),
+])
+def test_crd_check_finds_what_the_operator_would_refuse_or_drop(tmp_path, mutate, message):
+    out = _k8s_bundle(tmp_path)
+    path = out / "kubernetes/prometheusrule-claude-assistant.yaml"
+    doc = yaml.safe_load(path.read_text())
+    mutate(doc)
+    path.write_text(yaml.safe_dump(doc))
+    problems = lint.run(Context(out=out), (Crd(),)).problems
+    assert problems and all(p.severity == Severity.BUG for p in problems) and message in problems[0].message
+
+
+def test_kustomization_must_list_exactly_the_objects(tmp_path):
+    out = _k8s_bundle(tmp_path)
+    (out / "kubernetes/extra.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+    (out / "kubernetes/alertmanagerconfig.yaml").unlink()
+    messages = [p.message for p in lint.run(Context(out=out), (Kustomization(),)).problems]
+    assert messages == ["lists alertmanagerconfig.yaml, which is not in kubernetes/", "does not list extra.yaml: kubectl apply -k would skip it"]

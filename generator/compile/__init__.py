@@ -13,6 +13,7 @@ from generator.compile import (
     cost_rules,
     cost_tests,
     dashboard_links,
+    kubernetes,
     meta_rules,
     ratelimit_rules,
     ratelimit_tests,
@@ -77,12 +78,14 @@ def compile_bundle(service: ResolvedService) -> Bundle:
             files[PurePosixPath(conv.runbook_file(runbook.alert).as_posix())] = runbook
     recorded = frozenset(r.record for g in groups for r in g.rules if isinstance(r, RecordingRule))
     files.update(dashboards.build(service, recorded))
-    files[PurePosixPath(conv.rules_file(service.name).as_posix())] = RuleFile(tuple(groups))
+    rule_file = RuleFile(tuple(groups))
+    files[PurePosixPath(conv.rules_file(service.name).as_posix())] = rule_file
     files[PurePosixPath(conv.rules_test_file(service.name).as_posix())] = tests
+    if service.kubernetes is not None:
+        files.update(kubernetes.build(service, rule_file, alertmanager_crd.build(service), files))
     for path, doc in (
         (conv.alertmanager_file(), YamlDoc(alertmanager.build_config(service))),
         (conv.alertmanager_fragment_file(), YamlDoc(alertmanager.build_fragment(service))),
-        (conv.alertmanager_crd_file(), YamlDoc(alertmanager_crd.build(service))),
         (conv.routing_tests_file(), YamlDoc(alertmanager.build_routing_tests(service, emitted))),
         (conv.alertmanager_template_file(), StaticFile("alertmanager/slogen.tmpl")),
         (conv.pint_config_file(), pint_config()),

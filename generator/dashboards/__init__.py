@@ -85,7 +85,7 @@ def build(service: ResolvedService, recorded: frozenset[str]) -> dict[PurePosixP
         uid = conv.dashboard_uid(service.name, kind)
         data = dashboard(service, kind, recorded)
         files[PurePosixPath(conv.dashboard_file(uid).as_posix())] = JsonDoc(data)
-        if service.namespace:
+        if service.kubernetes is not None:
             files[PurePosixPath(conv.dashboard_configmap_file(uid).as_posix())] = _configmap(service, uid, data)
     files[PurePosixPath(conv.grafana_provisioning_file().as_posix())] = YamlDoc(_provisioning())
     return files

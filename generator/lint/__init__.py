@@ -10,6 +10,7 @@ from generator.lint.amtool import CheckConfig, Routes, Templates
 from generator.lint.base import Check, Context, Problem, Severity
 from generator.lint.dashboards import Grid, Identity, QueryParse, Schema, Sources
 from generator.lint.drift import Drift
+from generator.lint.kubernetes import Crd, Kustomization
 from generator.lint.pint import Pint
 from generator.lint.promql_parse import PromqlParse
 from generator.lint.promtool import CheckRules, TestRules
@@ -17,7 +18,7 @@ from generator.lint.rate_window import RateWindow
 
 CHECKS: tuple[Check, ...] = (
     Drift(), PromqlParse(), RateWindow(), Runbook(), Tested(), Schema(), Identity(), Grid(), QueryParse(), Sources(),
-    CheckConfig(), Routes(), Templates(), CheckRules(), TestRules(), Pint(),
+    CheckConfig(), Routes(), Templates(), CheckRules(), TestRules(), Pint(), Crd(), Kustomization(),
 )
 
 

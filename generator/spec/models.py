@@ -425,10 +425,16 @@ class Links(Strict):
 
 
 class Kubernetes(Strict):
+    """Set it, and out/kubernetes/ holds a PrometheusRule, the AlertmanagerConfig, dashboard ConfigMaps and a kustomization.yaml."""
+
     namespace: str | None = Field(
         None,
-        description="Namespace of the generated AlertmanagerConfig. prometheus-operator only routes alerts whose `namespace` label "
-        "equals it, so when set every alert carries that label.",
+        description="Namespace of the generated objects. prometheus-operator only routes alerts whose `namespace` label "
+        "equals the AlertmanagerConfig's, so when set every alert carries that label.",
+    )
+    rule_labels: Labels = Field(
+        default_factory=dict,
+        description="Labels on the PrometheusRule, for the operator's ruleSelector, e.g. `{release: kube-prometheus-stack}`.",
     )
 
 

@@ -1,0 +1,33 @@
+"""out/kubernetes/: the bundle as prometheus-operator objects, and the kustomization.yaml that lists them.
+
+The PrometheusRule carries the very groups of the plain rule file, so both run the same rules;
+its labels are the spec's `kubernetes.rule_labels`, which the operator's `ruleSelector` matches.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from generator import conventions as conv
+from generator.ir import Document, PrometheusRule, RuleFile, YamlDoc
+from generator.resolve import ResolvedService
+
+
+def build(service: ResolvedService, rules: RuleFile, alertmanager_config: dict, files: dict[PurePosixPath, Document]) -> dict[PurePosixPath, Document]:
+    assert service.kubernetes is not None
+    metadata: dict = {"name": f"{conv.TOOL}-{service.name}".lower().replace("_", "-").replace(".", "-")[:63].rstrip("-")}
+    if service.namespace:
+        metadata["namespace"] = service.namespace
+    metadata["labels"] = {"app.kubernetes.io/managed-by": conv.TOOL, **service.kubernetes}
+    out: dict[PurePosixPath, Document] = {
+        _path(conv.prometheus_rule_file(service.name)): PrometheusRule(metadata, rules),
+        _path(conv.alertmanager_crd_file()): YamlDoc(alertmanager_config),
+    }
+    folder = PurePosixPath(conv.KUBERNETES_DIR.as_posix())
+    listed = sorted({p.name for p in [*files, *out] if p.parent == folder})
+    out[_path(conv.kustomization_file())] = YamlDoc({"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "resources": listed})
+    return out
+
+
+def _path(path: object) -> PurePosixPath:
+    return PurePosixPath(str(path))
