@@ -4,6 +4,8 @@ or the SDK's own close)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -28,6 +30,18 @@ class _Observed:
         except Exception:  # noqa: BLE001
             pass
 
+    @contextmanager
+    def _step(self, end: type[BaseException]) -> Iterator[None]:
+        """Reading the next event: its end, or its failure, finishes the call."""
+        try:
+            yield
+        except end:
+            self._end()
+            raise
+        except BaseException as exc:
+            self._end(exc)
+            raise
+
     def _end(self, exc: BaseException | None = None) -> None:
         if exc is not None and not self._call.done:
             from slogen._providers import status_of
@@ -43,14 +57,8 @@ class Observed(_Observed):
         return self
 
     def __next__(self) -> Any:
-        try:
+        with self._step(StopIteration):
             event = next(self._stream)
-        except StopIteration:
-            self._end()
-            raise
-        except BaseException as exc:
-            self._end(exc)
-            raise
         self._see(event)
         return event
 
@@ -72,14 +80,8 @@ class AsyncObserved(_Observed):
         return self
 
     async def __anext__(self) -> Any:
-        try:
+        with self._step(StopAsyncIteration):
             event = await self._stream.__anext__()
-        except StopAsyncIteration:
-            self._end()
-            raise
-        except BaseException as exc:
-            self._end(exc)
-            raise
         self._see(event)
         return event
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar
@@ -125,9 +127,18 @@ def _hook_headers(client: Any, recorder: Recorder) -> None:
     hooks.setdefault("response", []).append(seen_async if providers.is_async(client) else seen)
 
 
-def _start(recorder: Recorder, model: str, feature: str, stream: bool) -> tuple[Call, Any]:
+@contextmanager
+def _calling(recorder: Recorder, model: str, feature: str, stream: bool) -> Iterator[Call]:
+    """One call in flight: the header hook sees it, and a failure is recorded as it propagates."""
     call = Call(model=str(model), feature=feature, stream=stream)
-    return call, _current.set(call)
+    token = _current.set(call)
+    try:
+        yield call
+    except BaseException as exc:
+        _fail(recorder, call, exc)
+        raise
+    finally:
+        _current.reset(token)
 
 
 def _fail(recorder: Recorder, call: Call, exc: BaseException) -> None:
@@ -151,39 +162,27 @@ def _done(recorder: Recorder, call: Call, result: Any, provider: providers.Provi
 
 
 def _wrap_create(create: Any, recorder: Recorder, feature: str, provider: providers.Provider, is_async: bool) -> Any:
+    def result_of(call: Call, result: Any, observer: type) -> Any:
+        if call.stream:
+            return observer(result, call, recorder, provider)
+        _done(recorder, call, result, provider)
+        return result
+
     if is_async:  # the SDKs' async methods are wrapped by decorators that hide the coroutine function
 
         @functools.wraps(create)
         async def create_async(*args: Any, **kwargs: Any) -> Any:
-            call, token = _start(recorder, kwargs.get("model", ""), feature, bool(kwargs.get("stream")))
-            try:
+            with _calling(recorder, kwargs.get("model", ""), feature, bool(kwargs.get("stream"))) as call:
                 result = await create(*args, **kwargs)
-            except BaseException as exc:
-                _fail(recorder, call, exc)
-                raise
-            finally:
-                _current.reset(token)
-            if call.stream:
-                return AsyncObserved(result, call, recorder, provider)
-            _done(recorder, call, result, provider)
-            return result
+            return result_of(call, result, AsyncObserved)
 
         return create_async
 
     @functools.wraps(create)
     def create_sync(*args: Any, **kwargs: Any) -> Any:
-        call, token = _start(recorder, kwargs.get("model", ""), feature, bool(kwargs.get("stream")))
-        try:
+        with _calling(recorder, kwargs.get("model", ""), feature, bool(kwargs.get("stream"))) as call:
             result = create(*args, **kwargs)
-        except BaseException as exc:
-            _fail(recorder, call, exc)
-            raise
-        finally:
-            _current.reset(token)
-        if call.stream:
-            return Observed(result, call, recorder, provider)
-        _done(recorder, call, result, provider)
-        return result
+        return result_of(call, result, Observed)
 
     return create_sync
 
@@ -215,28 +214,16 @@ class _Manager:
         return opened
 
     def __enter__(self) -> Any:
-        call, token = _start(self._recorder, self._model, self._feature, True)
-        try:
+        with _calling(self._recorder, self._model, self._feature, True) as call:
             opened = self._manager.__enter__()
-        except BaseException as exc:
-            _fail(self._recorder, call, exc)
-            raise
-        finally:
-            _current.reset(token)
         return self._open(opened, call, Observed)
 
     def __exit__(self, *exc: Any) -> Any:
         return self._manager.__exit__(*exc)
 
     async def __aenter__(self) -> Any:
-        call, token = _start(self._recorder, self._model, self._feature, True)
-        try:
+        with _calling(self._recorder, self._model, self._feature, True) as call:
             opened = await self._manager.__aenter__()
-        except BaseException as exc:
-            _fail(self._recorder, call, exc)
-            raise
-        finally:
-            _current.reset(token)
         return self._open(opened, call, AsyncObserved)
 
     async def __aexit__(self, *exc: Any) -> Any:
