@@ -4,7 +4,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 SLOGEN := $(VENV)/bin/slogen
-SPEC ?= slo.yaml
+# A folder of specs, one per service, when slos/ exists; else the one slo.yaml.
+SPEC ?= $(if $(wildcard slos/*.yaml),slos,slo.yaml)
 OUT ?= out
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from generator import pipeline
+from generator import pipeline, repo
 from generator.errors import SlogenError
 from generator.explain import explain as explain_service
 from generator.faults import FAULTS
@@ -40,11 +40,9 @@ def build(
     check: Annotated[bool, typer.Option("--check", help="Write nothing; fail and show the diff if out/ is stale.")] = False,
     max_slos: MaxSlosOpt = MAX_SLOS,
 ) -> None:
-    """Build the bundle in OUT from SPEC (atomically: a failed build leaves OUT as it was)."""
+    """Build the bundle in OUT from SPEC, a spec file or a folder of them (atomically: a failed build leaves OUT as it was)."""
     with user_errors():
-        bundle, rendered = pipeline.build(spec, max_slos)
-        for warning in bundle.warnings:
-            typer.echo(f"warning: {warning}", err=True)
+        rendered = _build(spec, max_slos)
         if check:
             lines = drift(out, rendered)
             if lines:
@@ -57,15 +55,33 @@ def build(
         typer.echo(f"built {len(rendered)} files in {out}/ from {spec}")
 
 
+def _build(spec: Path, max_slos: int) -> dict:
+    """The rendered bundle of a spec file, or of every spec in a folder; warnings go to stderr."""
+    if spec.is_dir():
+        built, rendered = repo.build_all(spec, max_slos)
+        for b in built:
+            for warning in b.bundle.warnings:
+                typer.echo(f"warning: {b.path.name}: {warning}", err=True)
+        return rendered
+    bundle, rendered = pipeline.build(spec, max_slos)
+    for warning in bundle.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    return rendered
+
+
+def _services(spec: Path, max_slos: int) -> list:
+    return [s for _, s in repo.load_all(spec, max_slos)] if spec.is_dir() else [pipeline.load(spec, max_slos)]
+
+
 @app.command("lint")
 def lint_command(spec: SpecArg = Path("slo.yaml"), out: OutOpt = Path("out"), max_slos: MaxSlosOpt = MAX_SLOS) -> None:
-    """Check the bundle with promtool, the in-process PromQL parser and slogen's own checks."""
+    """Check the bundle of SPEC (a file or a folder of specs) with promtool, amtool, the CRD schemas and slogen's own checks."""
     with user_errors():
-        service = pipeline.load(spec, max_slos)
-        _, rendered = pipeline.compile_and_render(service)
+        services = _services(spec, max_slos)
+        rendered = repo.build_all(spec, max_slos)[1] if spec.is_dir() else pipeline.compile_and_render(services[0])[1]
         from generator import lint  # the checks pull in jsonschema and the Grafana schema: only when linting
 
-        report = lint.run(lint.Context(out=out, service=service, rendered=rendered))
+        report = lint.run(lint.Context(out=out, service=services[0], rendered=rendered, others=tuple(services[1:])))
         typer.echo(report.render())
         if report.failed:
             raise typer.Exit(1)
@@ -110,7 +126,7 @@ def report(
 def explain(spec: SpecArg = Path("slo.yaml"), max_slos: MaxSlosOpt = MAX_SLOS) -> None:
     """Show each SLO's error budget and what every alert costs and catches."""
     with user_errors():
-        typer.echo(explain_service(pipeline.load(spec, max_slos)), nl=False)
+        typer.echo("\n".join(explain_service(s) for s in _services(spec, max_slos)), nl=False)
 
 
 @app.command()

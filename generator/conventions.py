@@ -206,8 +206,9 @@ def alertmanager_file() -> Path:
     return Path("alertmanager/alertmanager.yml")
 
 
-def alertmanager_fragment_file() -> Path:
-    return Path("alertmanager/fragment.yml")
+def alertmanager_fragment_file(service: str | None = None) -> Path:
+    """One service's routing subtree; a bundle of many services keeps one per service."""
+    return Path("alertmanager/fragments") / f"{service}.yml" if service else Path("alertmanager/fragment.yml")
 
 
 def alertmanager_template_file() -> Path:
@@ -218,8 +219,8 @@ def alertmanager_template_file() -> Path:
 KUBERNETES_DIR = Path("kubernetes")
 
 
-def alertmanager_crd_file() -> Path:
-    return KUBERNETES_DIR / "alertmanagerconfig.yaml"
+def alertmanager_crd_file(service: str) -> Path:
+    return KUBERNETES_DIR / f"alertmanagerconfig-{service}.yaml"
 
 
 def prometheus_rule_file(service: str) -> Path:

@@ -156,7 +156,7 @@ def test_fragment_merges_into_an_existing_alertmanager(amtool, bundle, tmp_path)
 
 
 def test_alertmanagerconfig_routes_like_the_plain_config(bundle):
-    crd = yaml.safe_load((bundle / "kubernetes/alertmanagerconfig.yaml").read_text())
+    crd = yaml.safe_load((bundle / "kubernetes/alertmanagerconfig-claude-assistant.yaml").read_text())
     plain = yaml.safe_load((bundle / "alertmanager/alertmanager.yml").read_text())
     assert (crd["apiVersion"], crd["kind"], crd["metadata"]["namespace"]) == ("monitoring.coreos.com/v1alpha1", "AlertmanagerConfig", "monitoring")
     as_plain = [
@@ -165,7 +165,7 @@ def test_alertmanagerconfig_routes_like_the_plain_config(bundle):
     assert as_plain == [(r["receiver"], r["matchers"], r["continue"]) for r in plain["route"]["routes"]]
     slack = next(r for r in crd["spec"]["receivers"] if r["name"] == "slack-alerts")["slackConfigs"][0]
     assert slack["apiURL"] == {"name": "alertmanager-claude-assistant", "key": "slack-url"}
-    assert "_file" not in (bundle / "kubernetes/alertmanagerconfig.yaml").read_text()
+    assert "_file" not in (bundle / "kubernetes/alertmanagerconfig-claude-assistant.yaml").read_text()
     # the operator only routes alerts whose namespace label matches: every rule carries it
     rules = yaml.safe_load(next((bundle / "prometheus/rules").iterdir()).read_text())
     alerts = [r for g in rules["groups"] for r in g["rules"] if "alert" in r]

@@ -144,7 +144,7 @@ def test_prometheus_rule_carries_the_rule_files_groups_and_the_selector_labels(t
     assert rule["metadata"]["namespace"] == "monitoring" and rule["metadata"]["labels"]["release"] == "kube-prometheus-stack"
     assert rule["spec"] == yaml.safe_load((out / "prometheus/rules/claude-assistant.yaml").read_text())
     listed = yaml.safe_load((out / "kubernetes/kustomization.yaml").read_text())["resources"]
-    assert "prometheusrule-claude-assistant.yaml" in listed and "alertmanagerconfig.yaml" in listed
+    assert "prometheusrule-claude-assistant.yaml" in listed and "alertmanagerconfig-claude-assistant.yaml" in listed
     assert lint.run(Context(out=out), (Crd(), Kustomization())).problems == ()
 
 
@@ -166,6 +166,6 @@ def test_crd_check_finds_what_the_operator_would_refuse_or_drop(tmp_path, mutate
 def test_kustomization_must_list_exactly_the_objects(tmp_path):
     out = _k8s_bundle(tmp_path)
     (out / "kubernetes/extra.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
-    (out / "kubernetes/alertmanagerconfig.yaml").unlink()
+    (out / "kubernetes/alertmanagerconfig-claude-assistant.yaml").unlink()
     messages = [p.message for p in lint.run(Context(out=out), (Kustomization(),)).problems]
-    assert messages == ["lists alertmanagerconfig.yaml, which is not in kubernetes/", "does not list extra.yaml: kubectl apply -k would skip it"]
+    assert messages == ["lists alertmanagerconfig-claude-assistant.yaml, which is not in kubernetes/", "does not list extra.yaml: kubectl apply -k would skip it"]

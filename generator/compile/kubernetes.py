@@ -21,7 +21,7 @@ def build(service: ResolvedService, rules: RuleFile, alertmanager_config: dict, 
     metadata["labels"] = {"app.kubernetes.io/managed-by": conv.TOOL, **service.kubernetes}
     out: dict[PurePosixPath, Document] = {
         _path(conv.prometheus_rule_file(service.name)): PrometheusRule(metadata, rules),
-        _path(conv.alertmanager_crd_file()): YamlDoc(alertmanager_config),
+        _path(conv.alertmanager_crd_file(service.name)): YamlDoc(alertmanager_config),
     }
     folder = PurePosixPath(conv.KUBERNETES_DIR.as_posix())
     listed = sorted({p.name for p in [*files, *out] if p.parent == folder})

@@ -35,6 +35,11 @@ class Context:
     service: ResolvedService | None = None
     rendered: dict[PurePosixPath, bytes] | None = None
     tools: dict[str, str | None] = field(default_factory=dict)
+    others: tuple[ResolvedService, ...] = ()  # the other services of a bundle built from a folder of specs
+
+    @property
+    def services(self) -> tuple[ResolvedService, ...]:
+        return ((self.service,) if self.service is not None else ()) + self.others
 
     def files(self, pattern: str) -> list[Path]:
         return sorted(self.out.glob(pattern))

@@ -140,8 +140,8 @@ class Sources(Check):
 
     def run(self, ctx: Context) -> list[Problem]:
         recorded = {r["record"] for _, r in ctx.rules() if "record" in r}
-        profile = ctx.service.profile if ctx.service is not None else PROMETHEUS_CLIENT
-        exported = {n for s in profile.signals.values() for n in (s.metric, *s.exported)}
+        profiles = [s.profile for s in ctx.services] or [PROMETHEUS_CLIENT]
+        exported = {n for p in profiles for s in p.signals.values() for n in (s.metric, *s.exported)}
         known = recorded | exported | {conv.ALERTS}
         problems = []
         for path, board in dashboards(ctx):

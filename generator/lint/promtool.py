@@ -24,7 +24,7 @@ class _Promtool(Check):
         files = ctx.files(self.pattern)
         if not files:
             return [self.problem(ctx.out, f"no files match {self.pattern}")]
-        needs = ctx.service.profile.needs if ctx.service is not None else ""
+        needs = next((s.profile.needs for s in ctx.services if s.profile.needs), "")
         if needs:
             # Debian's promtool is Prometheus 2: it cannot parse what only a newer Prometheus reads.
             return [Problem(self.name, Severity.INFO, "promtool", f"skipped: the bundle needs {needs}; run this check with its promtool")]

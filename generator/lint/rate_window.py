@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import promql_parser
 
+from generator import conventions as conv
 from generator.durations import parse_seconds
 from generator.lint.base import Check, Context, Problem, Severity
 
@@ -34,18 +36,21 @@ class RateWindow(Check):
     severity = Severity.WARNING
 
     def run(self, ctx: Context) -> list[Problem]:
-        if ctx.service is None:
+        if not ctx.services:
             return []
-        scrape = parse_seconds(ctx.service.scrape_interval)
+        # Each service's rules against its own scrape interval.
+        intervals = {conv.rules_file(s.name).name: s.scrape_interval for s in ctx.services}
         problems = []
         for path, rule in ctx.rules():
+            interval = intervals.get(Path(str(path)).name, ctx.services[0].scrape_interval)
+            scrape = parse_seconds(interval)
             for func, window in ranges(promql_parser.parse(rule["expr"])):
                 if window.total_seconds() < MIN_SCRAPES * scrape:
                     problems.append(
                         self.problem(
                             f"{path}: {rule.get('record') or rule.get('alert')}",
                             f"{func}() over {window.total_seconds():g}s holds fewer than {MIN_SCRAPES} scrapes at a "
-                            f"{ctx.service.scrape_interval} scrape interval",
+                            f"{interval} scrape interval",
                         )
                     )
         return problems
