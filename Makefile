@@ -23,10 +23,10 @@ build: $(VENV)/.installed ## Build out/ from slo.yaml (and the spec's JSON Schem
 	$(SLOGEN) build $(SPEC) --out $(OUT)
 	$(SLOGEN) schema --out slo.schema.json
 
-tools: ## Install promtool and amtool (Debian packages prometheus, prometheus-alertmanager) when missing
-	@if ! command -v promtool >/dev/null || ! command -v amtool >/dev/null || ! command -v prometheus-alertmanager >/dev/null; then \
+tools: ## Install promtool, amtool and vmalert (Debian packages prometheus, prometheus-alertmanager, victoria-metrics) when missing
+	@if ! command -v promtool >/dev/null || ! command -v amtool >/dev/null || ! command -v prometheus-alertmanager >/dev/null || ! command -v vmalert >/dev/null; then \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends prometheus prometheus-alertmanager; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends prometheus prometheus-alertmanager victoria-metrics; \
 	fi
 	@promtool --version | head -1
 

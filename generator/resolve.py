@@ -202,6 +202,7 @@ class ResolvedService:
     warnings: tuple[str, ...]
     notifications: Notifications
     namespace: str | None
+    target: str
     kubernetes: dict[str, str] | None  # the PrometheusRule's labels when the spec asks for Kubernetes objects, else None
     rate_limits: ResolvedRateLimits | None
     cost: ResolvedCost | None
@@ -216,6 +217,11 @@ def resolve(spec: Spec) -> ResolvedService:
     problems: list[Problem] = []
     warnings: list[str] = []
     m = spec.metrics
+    if spec.target != "prometheus" and m.profile == "otel-genai" and m.naming == "utf8":
+        problems.append(
+            Problem(("metrics", "naming"), f"naming: utf8 needs Prometheus 3, and target {spec.target} reads escaped names; "
+                    "use naming: collector (the Collector's and OTLP receivers' default escaping)")
+        )
     if m.profile != "otel-genai":
         for key in ("naming", "provider"):
             if key in m.model_fields_set:
@@ -276,6 +282,7 @@ def resolve(spec: Spec) -> ResolvedService:
         warnings=tuple(warnings),
         notifications=spec.notifications,
         namespace=spec.kubernetes.namespace,
+        target=spec.target,
         kubernetes=dict(spec.kubernetes.rule_labels) if "kubernetes" in spec.model_fields_set else None,
         rate_limits=rate_limits,
         cost=cost,

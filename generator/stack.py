@@ -92,13 +92,18 @@ def redirect_receivers(config: dict, sink_port: int) -> dict:
 
 @dataclass
 class Stack:
-    """Prometheus scraping `target`, loaded with `rules`, notifying an Alertmanager built from `alertmanager`."""
+    """Prometheus scraping `target`, loaded with `rules`, notifying an Alertmanager built from `alertmanager`.
+
+    With `engine="victoriametrics"`, victoria-metrics scrapes and stores instead, and vmalert evaluates
+    the rules (writing recordings back to it) and notifies the same Alertmanager.
+    """
 
     rules: list[Path]
     alertmanager: Path
     target: str
     scrape_interval: str = "1s"
     evaluation_interval: str = "5s"
+    engine: str = "prometheus"
     sink: Sink = field(default_factory=Sink)
     urls: dict[str, str] = field(default_factory=dict)
 
@@ -131,6 +136,17 @@ class Stack:
             f"--web.listen-address={HOST}:{am_port}",
             "--cluster.listen-address=",
         )
+        self.urls = {"alertmanager": f"http://{HOST}:{am_port}"}
+        self.logs = work
+        if self.engine == "victoriametrics":
+            self._start_victoriametrics(work, am_port)
+        else:
+            self._start_prometheus(work, am_port)
+        for url in (f"{self.urls['alertmanager']}/-/ready", self.ready):
+            wait_for(lambda u=url: _get(u) is not None, 30, f"{url} did not become ready")
+
+    def _start_prometheus(self, work: Path, am_port: int) -> None:
+        prom_port = free_port()
         prom = {
             "global": {"scrape_interval": self.scrape_interval, "evaluation_interval": self.evaluation_interval},
             "rule_files": [str(p.resolve()) for p in self.rules],
@@ -146,10 +162,37 @@ class Stack:
             f"--web.listen-address={HOST}:{prom_port}",
             "--rules.alert.resend-delay=2s",
         )
-        self.urls = {"prometheus": f"http://{HOST}:{prom_port}", "alertmanager": f"http://{HOST}:{am_port}"}
-        self.logs = work
-        for url in (f"{self.urls['alertmanager']}/-/ready", f"{self.urls['prometheus']}/-/ready"):
-            wait_for(lambda u=url: _get(u) is not None, 30, f"{url} did not become ready")
+        self.urls["prometheus"] = self.urls["rules"] = f"http://{HOST}:{prom_port}"
+        self.ready = f"{self.urls['prometheus']}/-/ready"
+
+    def _start_victoriametrics(self, work: Path, am_port: int) -> None:
+        vm_port, alert_port = free_port(), free_port()
+        scrape = {"global": {"scrape_interval": self.scrape_interval}, "scrape_configs": [{"job_name": "llm-app", "static_configs": [{"targets": [self.target]}]}]}
+        (work / "scrape.yml").write_text(yaml.safe_dump(scrape))
+        vm = f"http://{HOST}:{vm_port}"
+        self._spawn(
+            work / "victoria-metrics.log",
+            _binary("victoria-metrics"),
+            f"-httpListenAddr={HOST}:{vm_port}",
+            f"-storageDataPath={work / 'vm-data'}",
+            f"-promscrape.config={work / 'scrape.yml'}",
+            "-search.latencyOffset=1s",  # 30s by default: a fresh sample would stay invisible to the rules that long
+        )
+        self._spawn(
+            work / "vmalert.log",
+            _binary("vmalert"),
+            *(f"-rule={p.resolve()}" for p in self.rules),
+            f"-datasource.url={vm}",
+            f"-remoteWrite.url={vm}",
+            f"-remoteRead.url={vm}",
+            "-remoteWrite.flushInterval=1s",
+            f"-notifier.url={self.urls['alertmanager']}",
+            f"-evaluationInterval={self.evaluation_interval}",
+            f"-httpListenAddr={HOST}:{alert_port}",
+        )
+        self.urls["prometheus"], self.urls["rules"] = vm, f"http://{HOST}:{alert_port}"
+        self.ready = f"{vm}/health"
+        wait_for(lambda: _get(f"{self.urls['rules']}/health") is not None, 30, "vmalert did not become ready")
 
     def _spawn(self, log: Path, *args: str) -> None:
         out = self.exit.enter_context(log.open("w"))
@@ -163,8 +206,8 @@ class Stack:
         return json.loads(body)["data"]["result"] if body else []
 
     def firing(self, **labels: str) -> list[dict]:
-        body = _get(f"{self.urls['prometheus']}/api/v1/alerts")
-        alerts = json.loads(body)["data"]["alerts"] if body else []
+        body = _get(f"{self.urls['rules']}/api/v1/alerts")
+        alerts = (json.loads(body)["data"]["alerts"] or []) if body else []  # vmalert says null for none
         return [a for a in alerts if a["state"] == "firing" and all(a["labels"].get(k) == v for k, v in labels.items())]
 
 

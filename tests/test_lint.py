@@ -169,3 +169,33 @@ def test_kustomization_must_list_exactly_the_objects(tmp_path):
     (out / "kubernetes/alertmanagerconfig-claude-assistant.yaml").unlink()
     messages = [p.message for p in lint.run(Context(out=out), (Kustomization(),)).problems]
     assert messages == ["lists alertmanagerconfig-claude-assistant.yaml, which is not in kubernetes/", "does not list extra.yaml: kubectl apply -k would skip it"]
+
+
+def _target_bundle(tmp_path, target):
+    spec = tmp_path / "slo.yaml"
+    spec.write_text((ROOT / "slo.yaml").read_text() + f"target: {target}\n")
+    _, rendered = build(spec)
+    out = tmp_path / "out"
+    write(out, rendered)
+    return spec, out, rendered
+
+
+@pytest.mark.promtool
+def test_victoriametrics_target_runs_vmalert_dry_run_and_it_catches_what_vmalert_refuses(tmp_path):
+    from generator.lint.engines import Portable, VmalertDryRun
+
+    spec, out, rendered = _target_bundle(tmp_path, "victoriametrics")
+    ctx = lambda: Context(out=out, service=load(spec), rendered=rendered)  # noqa: E731
+    assert lint.run(ctx(), (Portable(), VmalertDryRun())).problems == ()
+    edit_rules(out, lambda doc: doc["groups"][0]["rules"][0].update(keep_firing_for="5m"))
+    found = {p.check for p in lint.run(ctx(), (Portable(), VmalertDryRun())).problems}
+    assert found == {"rules/portable", "vmalert/dry-run"}
+
+
+def test_every_engine_field_outside_the_common_set_is_a_bug(bundle):
+    from generator.lint.engines import Portable
+
+    out, _ = bundle
+    edit_rules(out, lambda doc: (doc["groups"][0].update(query_offset="1m"), doc.update(namespace="x")))
+    messages = sorted(p.message for p in lint.run(Context(out=out), (Portable(),)).problems)
+    assert messages == ["group field `query_offset` is not accepted by every engine", "top-level `namespace`: promtool and vmalert refuse it"]

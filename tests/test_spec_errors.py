@@ -85,6 +85,7 @@ CASES |= {
         _profile("litellm").replace("{availability: {}}", "{latency: {signal: ttft, threshold: 0.8s}}"),
         ["not a bucket boundary of litellm_llm_api_time_to_first_token_metric", "litellm_settings.prometheus_latency_buckets"],
     ),
+    "utf8 names on vmalert": (_profile("otel-genai", ", naming: utf8") + "target: victoriametrics\n", ["metrics.naming", "needs Prometheus 3", "use naming: collector"]),
     "naming is for otel-genai only": (_profile("litellm", ", naming: collector"), ["metrics.naming", "applies to the otel-genai profile only"]),
     "allocations without a feature label": (
         _profile("litellm") + "budgets: {cost: {monthly_usd: 100, source: counter, allocations: {chat: {monthly_usd: 10}}}}\n",

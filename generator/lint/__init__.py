@@ -10,6 +10,7 @@ from generator.lint.amtool import CheckConfig, Routes, Templates
 from generator.lint.base import Check, Context, Problem, Severity
 from generator.lint.dashboards import Grid, Identity, QueryParse, Schema, Sources
 from generator.lint.drift import Drift
+from generator.lint.engines import Portable, VmalertDryRun
 from generator.lint.kubernetes import Crd, Kustomization
 from generator.lint.pint import Pint
 from generator.lint.promql_parse import PromqlParse
@@ -18,7 +19,7 @@ from generator.lint.rate_window import RateWindow
 
 CHECKS: tuple[Check, ...] = (
     Drift(), PromqlParse(), RateWindow(), Runbook(), Tested(), Schema(), Identity(), Grid(), QueryParse(), Sources(),
-    CheckConfig(), Routes(), Templates(), CheckRules(), TestRules(), Pint(), Crd(), Kustomization(),
+    CheckConfig(), Routes(), Templates(), CheckRules(), TestRules(), Pint(), Crd(), Kustomization(), Portable(), VmalertDryRun(),
 )
 
 
@@ -43,7 +44,7 @@ class Report:
 
 
 def run(ctx: Context, checks: tuple[Check, ...] = CHECKS) -> Report:
-    for tool in ("promtool", "amtool", "pint"):
+    for tool in ("promtool", "amtool", "pint", "vmalert"):
         ctx.tools.setdefault(tool, shutil.which(tool))
     problems = [p for check in checks for p in check.run(ctx)]
     problems.sort(key=lambda p: (-p.severity, p.check, p.where))

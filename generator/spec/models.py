@@ -459,6 +459,14 @@ class Spec(Strict):
     alerts: ThresholdAlerts = Field(default_factory=ThresholdAlerts)
     notifications: Notifications = Field(default_factory=Notifications)
     kubernetes: Kubernetes = Field(default_factory=Kubernetes)
+    target: Literal["prometheus", "victoriametrics", "mimir", "thanos"] = Field(
+        "prometheus",
+        description=(
+            "The engine that evaluates the rules. Every target gets the same rule file, written in the fields all four accept "
+            "(no query_offset, keep_firing_for, group labels or partial_response_strategy); `slogen lint` then also runs that "
+            "engine's own check where it is installed (`vmalert -dryRun` for victoriametrics). See README for load commands."
+        ),
+    )
 
     @field_validator("slos", mode="before")
     @classmethod
