@@ -122,6 +122,73 @@ def report(
     typer.echo(json.dumps(result, indent=2) if as_json else summary.table(result))
 
 
+import_app = typer.Typer(no_args_is_help=True, help="Write an equivalent slo.yaml from another tool's spec.")
+export_app = typer.Typer(no_args_is_help=True, help="Write the SLOs in another tool's format.")
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
+ImportOut = Annotated[Path | None, typer.Option("--out", "-o", help="Where to write slo.yaml (default: print it).")]
+
+
+def _write_text(text: str, out: Path | None) -> None:
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(out)  # all or nothing
+    typer.echo(f"wrote {out}", err=True)
+
+
+def _import(kind: str, file: Path, out: Path | None) -> None:
+    import yaml
+
+    from generator import importers, yamlout
+
+    try:
+        docs = list(yaml.safe_load_all(file.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        typer.echo(f"{file}: cannot read it as YAML: {exc}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        draft = importers.from_sloth(docs[0] if docs else {}) if kind == "sloth" else importers.from_openslo(docs)
+    except importers.ImportError_ as exc:
+        typer.echo(f"{file}: {exc}", err=True)
+        raise typer.Exit(2) from None
+    notes = [f"# - {n}" for n in draft.notes]
+    header = [f"# Imported by slogen from {kind} {file.name}.", *(["# Not carried over, or changed:", *notes] if notes else [])]
+    text = "# yaml-language-server: $schema=./slo.schema.json\n" + "\n".join(header) + "\n" + yamlout.dump(draft.spec)
+    for n in draft.notes:
+        typer.echo(f"note: {n}", err=True)
+    if not draft.spec["slos"]:
+        typer.echo(f"{file}: nothing to import; see the notes above", err=True)
+        raise typer.Exit(2)
+    _write_text(text, out)
+
+
+@import_app.command("sloth")
+def import_sloth(file: Annotated[Path, typer.Argument(help="A Sloth prometheus/v1 spec.")], out: ImportOut = None) -> None:
+    """Sloth prometheus/v1 spec -> slo.yaml; what has no slogen equivalent is listed, not dropped."""
+    _import("sloth", file, out)
+
+
+@import_app.command("openslo")
+def import_openslo(file: Annotated[Path, typer.Argument(help="OpenSLO v1 documents (kind SLO, ratioMetric).")], out: ImportOut = None) -> None:
+    """OpenSLO v1 SLO documents -> slo.yaml; what has no slogen equivalent is listed, not dropped."""
+    _import("openslo", file, out)
+
+
+@export_app.command("openslo")
+def export_openslo(spec: SpecArg = Path("slo.yaml"), out: ImportOut = None, max_slos: MaxSlosOpt = MAX_SLOS) -> None:
+    """The spec's SLOs as OpenSLO v1 documents (a Service and one ratioMetric SLO each)."""
+    import yaml
+
+    from generator import importers
+
+    with user_errors():
+        docs = importers.to_openslo(pipeline.load(spec, max_slos))
+    _write_text(yaml.safe_dump_all(docs, sort_keys=False, allow_unicode=True), out)
+
+
 @app.command()
 def explain(spec: SpecArg = Path("slo.yaml"), max_slos: MaxSlosOpt = MAX_SLOS) -> None:
     """Show each SLO's error budget and what every alert costs and catches."""

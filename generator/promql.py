@@ -36,6 +36,12 @@ class Selector:
         """A histogram's `_bucket`, `_count` or `_sum` series, under every name it may have."""
         return Selector(self.metric + suffix, self.matchers, tuple(a + suffix for a in self.aliases))
 
+    def admits(self, label: str, value: str) -> bool:
+        """Whether a series whose `label` is `value` passes every matcher on that label ("" is the label absent)."""
+        ops = {"=": lambda m: value == m.value, "!=": lambda m: value != m.value,
+               "=~": lambda m: re.fullmatch(m.value, value) is not None, "!~": lambda m: re.fullmatch(m.value, value) is None}
+        return all(ops[m.op](m) for m in self.matchers if m.label == label)
+
     @property
     def names(self) -> tuple[str, ...]:
         return (self.metric, *self.aliases)

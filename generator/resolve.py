@@ -592,8 +592,10 @@ def _sli(spec: Spec, slo: SLO, profile: Profile) -> tuple[SLIQuery, str]:
                              "remove exclude_status, or export the HTTP status and name its label under metrics.labels.status")]
                 )
             total = total.plus(Matcher(status, "!~", _exclusions(profile, avail.exclude_status)))
+        if avail.bad_status is not None and avail.good_status is not None:
+            raise ResolveError([Problem(("sli", "availability"), "set good_status or bad_status, not both")])
         good = avail.good_status if avail.good_status is not None else profile.outcome.good
-        bad = total.plus(Matcher(status, "!~", good))
+        bad = total.plus(Matcher(status, "=~", avail.bad_status) if avail.bad_status is not None else Matcher(status, "!~", good))
         excluded = f", not counting {', '.join(sorted(set(avail.exclude_status)))}" if avail.exclude_status else ""
         return RatioSLI(bad, total, f"of requests succeed{excluded}"), conv.CATEGORY_AVAILABILITY
     latency = slo.sli.latency

@@ -25,8 +25,7 @@ def _firing(
 
 def _status(t: ResolvedThresholds, selector: q.Selector) -> tuple[str, str]:
     """The status label and a failing value the selector counts, in the exporter's spelling."""
-    m = next(m for m in selector.matchers if m.op == "!~" and m.label == t.status_label)
-    return m.label, next(v for v in map(t.outcome.spell, ("500", "529", "503", "timeout")) if not re.fullmatch(m.value, v))
+    return t.status_label, next(v for v in map(t.outcome.spell, ("500", "529", "503", "timeout")) if selector.admits(t.status_label, v))
 
 
 def _dims(t: ResolvedThresholds, **canonical: str) -> dict[str, str]:

@@ -234,6 +234,10 @@ class AvailabilitySLI(Strict):
             "(prometheus-client, litellm), `ok` (claude-basic), empty `error_type` (otel-genai)."
         ),
     )
+    bad_status: str | None = Field(
+        None,
+        description="Instead of good_status: regular expression of the status values that count as failures, e.g. `5..|429` (as Sloth specs say it).",
+    )
     exclude_status: list[str] = Field(
         default_factory=list,
         description=(
