@@ -124,11 +124,11 @@ def ratelimits(headers: dict[str, str]) -> list[tuple[str, str, float]]:
     return parsed
 
 
-class Recorder:
-    """Turns finished calls into series and a log line; never raises into the caller."""
+class PrometheusSink:
+    """The prometheus-client profile's series."""
 
-    def __init__(self, metrics: Metrics, pricing: Pricing | None, logger: logging.Logger, log_content: bool) -> None:
-        self.metrics, self.pricing, self.logger, self.log_content = metrics, pricing, logger, log_content
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
         self._children: dict[tuple, object] = {}
 
     def _child(self, metric: object, *labels: str):  # noqa: ANN202 - prometheus_client's labels() costs microseconds each
@@ -138,6 +138,61 @@ class Recorder:
             child = self._children[key] = metric.labels(*labels)  # type: ignore[attr-defined]
         return child
 
+    def failed(self) -> None:
+        self.metrics.failures.inc()
+
+    def record(self, call: Call, status: str, seconds: float, ttft: float | None, cost: float | None) -> None:
+        m, model, feature, child = self.metrics, call.model, call.feature, self._child
+        child(m.requests, model, feature, status).inc()
+        child(m.duration, model, feature).observe(seconds)
+        if ttft is not None:
+            child(m.ttft, model, feature).observe(ttft)
+        for kind, n in call.tokens.items():
+            child(m.tokens, model, feature, kind).inc(n)
+        if cost:
+            child(m.cost, model, feature).inc(cost)
+        if call.stop_reason:
+            child(m.responses, model, feature, call.stop_reason).inc()
+        for dim, kind, value in ratelimits(call.headers):
+            child(m.limit if kind == "limit" else m.remaining, model, dim).set(value)
+
+
+class OtelSink:
+    """OpenTelemetry GenAI semantic-convention metrics (what the otel-genai profile reads), on the caller's meter."""
+
+    def __init__(self, meter: object, provider: str) -> None:
+        from generator.profiles import OTEL_DURATION_BUCKETS
+
+        advice = {"explicit_bucket_boundaries_advisory": list(OTEL_DURATION_BUCKETS)}
+        self.provider = provider
+        self.duration = meter.create_histogram("gen_ai.client.operation.duration", unit="s", description="GenAI operation duration.", **advice)  # type: ignore[attr-defined]
+        self.ttfc = meter.create_histogram("gen_ai.client.operation.time_to_first_chunk", unit="s", description="Time to the first streamed chunk.", **advice)  # type: ignore[attr-defined]
+        self.tokens = meter.create_histogram("gen_ai.client.token.usage", unit="{token}", description="Tokens used per operation.")  # type: ignore[attr-defined]
+        self.failures = meter.create_counter("slogen.instrument.errors", description="Failures inside slogen.instrument, swallowed.")  # type: ignore[attr-defined]
+
+    def failed(self) -> None:
+        self.failures.add(1)
+
+    def record(self, call: Call, status: str, seconds: float, ttft: float | None, cost: float | None) -> None:
+        attrs = {"gen_ai.operation.name": "chat", "gen_ai.provider.name": self.provider, "gen_ai.request.model": call.model}
+        if call.error_type:
+            attrs["error.type"] = call.error_type
+        self.duration.record(seconds, attrs)
+        if ttft is not None:
+            self.ttfc.record(ttft, attrs)
+        if not call.error_type and call.tokens:
+            # Semantic conventions: Anthropic input counts cache reads and writes too; no failed operation records tokens.
+            prompt = sum(call.tokens.get(k, 0) for k in ("input", "cache_read", "cache_write"))
+            self.tokens.record(prompt, {**attrs, "gen_ai.token.type": "input"})
+            self.tokens.record(call.tokens.get("output", 0), {**attrs, "gen_ai.token.type": "output"})
+
+
+class Recorder:
+    """Turns finished calls into series and a log line; never raises into the caller."""
+
+    def __init__(self, sink: PrometheusSink | OtelSink, pricing: Pricing | None, logger: logging.Logger, log_content: bool) -> None:
+        self.sink, self.pricing, self.logger, self.log_content = sink, pricing, logger, log_content
+
     def finish(self, call: Call) -> None:
         if call.done:
             return
@@ -145,36 +200,27 @@ class Recorder:
         try:
             self._record(call)
         except Exception:  # noqa: BLE001 - instrumentation must never change the call's behaviour
-            self.metrics.failures.inc()
+            self.failed()
 
     def failed(self) -> None:
-        self.metrics.failures.inc()
+        try:
+            self.sink.failed()
+        except Exception:  # noqa: BLE001
+            pass
 
     def _record(self, call: Call) -> None:
-        m, model, feature, child = self.metrics, call.model, call.feature, self._child
         ended = time.perf_counter()
         status = call.status or "200"
-        child(m.requests, model, feature, status).inc()
-        child(m.duration, model, feature).observe(ended - call.started)
         ttft = call.first_token - call.started if call.first_token is not None else None
-        if ttft is not None:
-            child(m.ttft, model, feature).observe(ttft)
-        for kind, n in call.tokens.items():
-            child(m.tokens, model, feature, kind).inc(n)
-        cost = self.pricing.cost(model, call.tokens) if self.pricing is not None else None
-        if cost:
-            child(m.cost, model, feature).inc(cost)
-        if call.stop_reason:
-            child(m.responses, model, feature, call.stop_reason).inc()
-        for dim, kind, value in ratelimits(call.headers):
-            child(m.limit if kind == "limit" else m.remaining, model, dim).set(value)
+        cost = self.pricing.cost(call.model, call.tokens) if self.pricing is not None else None
+        self.sink.record(call, status, ended - call.started, ttft, cost)
         if not self.logger.isEnabledFor(logging.INFO):
             return
         line = {
             "event": "llm_call",
             "request_id": call.request_id,
-            "model": model,
-            "feature": feature,
+            "model": call.model,
+            "feature": call.feature,
             **{f"{k}_tokens": call.tokens.get(k, 0) for k in TOKEN_TYPES},
             "stop_reason": call.stop_reason,
             "stream": call.stream,

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from prometheus_client import CollectorRegistry
 
 from slogen import _providers as providers
-from slogen._record import LOG, Call, Metrics, Pricing, Recorder
+from slogen._record import LOG, Call, Metrics, OtelSink, PrometheusSink, Pricing, Recorder
 from slogen._streams import AsyncObserved, Observed
 
 __all__ = ["instrument", "observe", "pricing_from", "Pricing"]
@@ -49,12 +49,17 @@ def instrument(
     registry: CollectorRegistry | None = None,
     logger: logging.Logger | None = None,
     log_content: bool = False,
+    meter: Any = None,
 ) -> C:
-    """Instrument `client` in place (anthropic.Anthropic / AsyncAnthropic, openai.OpenAI / AsyncOpenAI) and return it."""
+    """Instrument `client` in place (anthropic.Anthropic / AsyncAnthropic, openai.OpenAI / AsyncOpenAI) and return it.
+
+    With an OpenTelemetry `meter`, the GenAI semantic-convention metrics are recorded instead of the
+    prometheus-client ones (the otel-genai profile reads them)."""
     if isinstance(pricing, dict):
         pricing = Pricing(pricing.get("models", pricing), pricing.get("default"))
-    recorder = Recorder(Metrics.of(registry), pricing, logger or LOG, log_content)
     kind, is_async = providers.kind_of(client), providers.is_async(client)
+    sink = OtelSink(meter, kind) if meter is not None else PrometheusSink(Metrics.of(registry))
+    recorder = Recorder(sink, pricing, logger or LOG, log_content)
     _hook_headers(client, recorder)
     if kind == "anthropic":
         messages = client.messages  # type: ignore[attr-defined]
@@ -69,7 +74,7 @@ def instrument(
 def observe(model: str, feature: str = "default", pricing: Pricing | None = None, registry: CollectorRegistry | None = None):  # noqa: ANN201
     """Decorator for your own call function: its return value (a Message or ChatCompletion, if it is one) and its
     exceptions are recorded like an instrumented client's."""
-    recorder = Recorder(Metrics.of(registry), pricing, LOG, False)
+    recorder = Recorder(PrometheusSink(Metrics.of(registry)), pricing, LOG, False)
 
     def wrap(fn):  # noqa: ANN001, ANN202
         if inspect.iscoroutinefunction(fn):

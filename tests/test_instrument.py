@@ -260,3 +260,37 @@ def test_decorator_for_your_own_call(api, registry, logs):
 def test_log_content_only_when_asked(api, registry, logs):
     instrument(anthropic.Anthropic(base_url=api.base_url, api_key="k", max_retries=0), registry=registry, log_content=True).messages.create(**ASK)
     assert logs()[0]["content"] == "ok"
+
+
+def test_with_a_meter_it_records_the_otel_genai_series_the_otel_profile_reads(api):
+    """The semantic-convention instruments on the caller's MeterProvider, through the OTel Prometheus exporter:
+    the series are the ones the otel-genai profile (naming: python) selects."""
+    from opentelemetry.exporter.prometheus import PrometheusMetricReader
+    from opentelemetry.sdk.metrics import MeterProvider
+    from prometheus_client import REGISTRY
+
+    from generator.profiles import otel_genai
+
+    provider = MeterProvider(metric_readers=[PrometheusMetricReader()])
+    try:
+        c = instrument(anthropic.Anthropic(base_url=api.base_url, api_key="k", max_retries=0), meter=provider.get_meter("app"), registry=CollectorRegistry())
+        api.behaviour.first_token_delay = DELAY
+        for _ in c.messages.create(**ASK, stream=True):
+            pass
+        api.behaviour.fail_status = 429
+        with pytest.raises(anthropic.RateLimitError):
+            c.messages.create(**ASK)
+        got = {(s.name, s.labels.get("error_type", ""), s.labels.get("gen_ai_token_type", "")): s.value
+               for f in text_string_to_metric_families(generate_latest(REGISTRY).decode()) for s in f.samples if s.name.startswith("gen_ai")}
+    finally:
+        provider.shutdown()
+    profile = otel_genai("python")
+    requests, tokens = profile.signals["requests"].metric, profile.signals["tokens"]
+    assert got[(requests, "", "")] == 1 and got[(requests, "RateLimitError", "")] == 1
+    b = api.behaviour
+    assert got[("gen_ai_client_token_usage_sum", "", "input")] == b.input_tokens + b.cache_read_tokens + b.cache_write_tokens
+    assert got[("gen_ai_client_token_usage_sum", "", "output")] == b.output_tokens
+    assert "gen_ai_client_token_usage_sum" in (tokens.metric, *tokens.aliases)
+    ttft_count = profile.signals["ttft"].metric + "_count"
+    assert got[(ttft_count, "", "")] == 1
+    assert DELAY <= got[(profile.signals["ttft"].metric + "_sum", "", "")] < DELAY + 0.5
