@@ -35,6 +35,13 @@ def test_independent_reference_scenario(promtool):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_faults_of_the_monitoring_raise_no_false_alert(promtool):
+    """Written by hand: counter resets in healthy traffic and during an outage (which still pages), a 10-minute
+    scrape gap, a model appearing mid-day with counts from before its first scrape."""
+    result = run(promtool, "test", "rules", str(ROOT / "tests/scenarios/monitoring-faults.test.yaml"))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_tricky_strings_and_other_periods_load_and_pass(promtool):
     out = GOLDEN / "tricky" / "expected"
     rules = list((out / "prometheus/rules").glob("*.yaml"))
