@@ -14,11 +14,15 @@ from generator.resolve import ResolvedService
 from generator.spec.models import Grouping, Notifications, Receiver, Route
 
 
-Matcher = tuple[str, str]  # label, value (equality); rendered per output format at the end
+Matcher = tuple[str, str, str]  # label, op (= or =~), value; rendered per output format at the end
 
 
 def matcher(label: str, value: str) -> Matcher:
-    return (label, value)
+    return (label, "=", value)
+
+
+def matcher_re(label: str, pattern: str) -> Matcher:
+    return (label, "=~", pattern)
 
 
 MATCHER_KEYS = ("matchers", "source_matchers", "target_matchers")
@@ -27,7 +31,7 @@ MATCHER_KEYS = ("matchers", "source_matchers", "target_matchers")
 def plain(obj: object) -> object:
     """The structure with matchers written the way alertmanager.yml wants them: `label="value"`."""
     if isinstance(obj, dict):
-        return {k: [f"{lab}={q.string(val)}" for lab, val in v] if k in MATCHER_KEYS else plain(v) for k, v in obj.items()}
+        return {k: [f"{lab}{op}{q.string(val)}" for lab, op, val in v] if k in MATCHER_KEYS else plain(v) for k, v in obj.items()}
     if isinstance(obj, list):
         return [plain(v) for v in obj]
     return obj
@@ -110,6 +114,17 @@ def inhibit_data(n: Notifications) -> list[dict]:
             {
                 "source_matchers": [matcher(conv.LABEL_CATEGORY, conv.CATEGORY_AVAILABILITY), matcher(conv.LABEL_SEVERITY, conv.SEVERITY_PAGE)],
                 "target_matchers": [matcher(conv.LABEL_CATEGORY, conv.CATEGORY_LATENCY)],
+                "equal": [conv.LABEL_SERVICE],
+            }
+        )
+    if n.inhibit.page_inhibits_symptoms:
+        rules.append(
+            {
+                # An availability page explains failing requests; a latency page does not.
+                "source_matchers": [
+                    matcher(conv.LABEL_CATEGORY, conv.CATEGORY_AVAILABILITY), matcher(conv.LABEL_SEVERITY, conv.SEVERITY_PAGE), matcher_re(conv.LABEL_SLO, ".+"),
+                ],
+                "target_matchers": [matcher_re(conv.LABEL_ALERTNAME, f".+({'|'.join(conv.SYMPTOM_ALERTS)})")],
                 "equal": [conv.LABEL_SERVICE],
             }
         )

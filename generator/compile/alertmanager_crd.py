@@ -30,7 +30,7 @@ def _crd(obj: object, secret: str) -> object:
             if key in SECRET_FIELDS:
                 out[SECRET_FIELDS[key]] = {"name": secret, "key": PurePosixPath(value).name}
             elif key in am.MATCHER_KEYS:
-                out[_camel(key)] = [{"name": lab, "value": val, "matchType": "="} for lab, val in value]
+                out[_camel(key)] = [{"name": lab, "value": val, "matchType": op} for lab, op, val in value]
             elif key == "headers":
                 out["headers"] = [{"key": k, "value": v} for k, v in value.items()]
             else:

@@ -410,6 +410,11 @@ class Inhibit(Strict):
     availability_page_inhibits_latency: bool = Field(
         True, description="A critical availability alert silences the latency alerts of the same service."
     )
+    page_inhibits_symptoms: bool = Field(
+        True,
+        description="While an availability SLO page fires, the symptom alerts it already explains (ErrorBurst, ServerErrorsSustained) of the same "
+        "service stay silent: one incident, one page.",
+    )
 
 
 class Notifications(Grouping):

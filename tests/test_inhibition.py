@@ -1,0 +1,61 @@
+"""One incident, one page: the real Alertmanager with the generated configuration, fed the alerts of an outage."""
+
+import json
+import subprocess
+import threading
+import time
+import urllib.request
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import yaml
+
+from generator import build
+from generator.stack import HOST, Sink, _binary, _get, free_port, redirect_receivers, wait_for
+from generator.write import write
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.e2e
+COMMON = {"service": "claude-assistant", "team": "ai-platform", "namespace": "monitoring"}
+PAGE = {**COMMON, "alertname": "ClaudeAssistantAvailabilityErrorBudgetBurn", "severity": "critical", "category": "availability",
+        "slo": "availability", "long_window": "1h", "short_window": "5m"}
+SYMPTOMS = [
+    {**COMMON, "alertname": "ClaudeAssistantErrorBurst", "severity": "warning", "category": "availability"},
+    {**COMMON, "alertname": "ClaudeAssistantServerErrorsSustained", "severity": "warning", "category": "availability"},
+]
+
+
+def _post(url: str, alerts: list[dict]) -> None:
+    body = json.dumps([{"labels": a, "annotations": {"summary": a["alertname"]}} for a in alerts]).encode()
+    urllib.request.urlopen(urllib.request.Request(f"{url}/api/v2/alerts", body, {"content-type": "application/json"}), timeout=5).read()
+
+
+def test_an_outage_notifies_each_receiver_once_and_the_symptoms_wait_behind_the_page(tmp_path):
+    _, rendered = build(ROOT / "slo.yaml")
+    write(tmp_path / "out", rendered)
+    sink = Sink()
+    server = ThreadingHTTPServer((HOST, 0), sink.handler())
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    config = redirect_receivers(yaml.safe_load((tmp_path / "out/alertmanager/alertmanager.yml").read_text()), server.server_address[1])
+    (tmp_path / "am.yml").write_text(yaml.safe_dump(config))
+    port = free_port()
+    proc = subprocess.Popen([_binary("prometheus-alertmanager", "alertmanager"), f"--config.file={tmp_path / 'am.yml'}", f"--storage.path={tmp_path / 'data'}",
+                             f"--web.listen-address={HOST}:{port}", "--cluster.listen-address="], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://{HOST}:{port}"
+    try:
+        wait_for(lambda: _get(f"{url}/-/ready") is not None, 30, "alertmanager ready")
+        _post(url, [PAGE])
+        time.sleep(1)
+        _post(url, [PAGE, *SYMPTOMS])  # the symptoms arrive while the page fires
+        wait_for(lambda: sink.receivers_of(PAGE["alertname"]), 30, "the page delivered")
+        time.sleep(4)  # group_wait and a group_interval of the generated tree, shortened by redirect_receivers
+        state = {a["labels"]["alertname"]: a["status"] for a in json.loads(_get(f"{url}/api/v2/alerts"))}
+        told = [(r, a["labels"]["alertname"]) for r, a in sink.received]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        server.shutdown()
+    assert sorted(told) == sorted({(r, PAGE["alertname"]) for r in ("slack-alerts", "oncall")}), told
+    for symptom in SYMPTOMS:
+        assert state[symptom["alertname"]]["state"] == "suppressed" and state[symptom["alertname"]]["inhibitedBy"], state
