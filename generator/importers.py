@@ -137,6 +137,15 @@ def _sli(draft: Draft, where: str, r: Recognised, signals: dict, selector: dict)
     return {"latency": {"signal": slot, "threshold": f"{format_number(r.threshold)}s"}}
 
 
+def _typed(draft: Draft, where: str, bad: str, total: str, signals: dict, selector: dict) -> dict | None:
+    """The typed SLI of a bad/total query pair, or a note saying why there is none."""
+    r = recognise(bad, total)
+    if r is None:
+        draft.notes.append(f"{where}: its queries are neither a status-code ratio nor a histogram bucket ratio: not carried")
+        return None
+    return _sli(draft, where, r, signals, selector)
+
+
 def _finish(draft: Draft, signals: dict, selector: dict, slos: list[dict]) -> Draft:
     metrics: dict = {"profile": "prometheus-client"}
     if selector.get("value"):
@@ -184,11 +193,7 @@ def from_sloth(doc: dict) -> Draft:
         if "events" not in sli:
             draft.notes.append(f"{where}: a {'raw' if 'raw' in sli else 'plugin'} SLI has no slogen equivalent: not carried")
             continue
-        r = recognise(sli["events"].get("error_query", ""), sli["events"].get("total_query", ""))
-        if r is None:
-            draft.notes.append(f"{where}: its queries are neither a status-code ratio nor a histogram bucket ratio: not carried")
-            continue
-        typed = _sli(draft, where, r, signals, selector)
+        typed = _typed(draft, where, sli["events"].get("error_query", ""), sli["events"].get("total_query", ""), signals, selector)
         if typed is None:
             continue
         out = {"name": slo["name"], "objective": float(slo["objective"]), "window": "30d", "sli": typed}
@@ -225,16 +230,10 @@ def from_openslo(docs: list[dict]) -> Draft:
         where = f"SLO {name}"
         ratio = (spec.get("indicator", {}).get("spec") or {}).get("ratioMetric") or {}
         query = lambda part: ((ratio.get(part) or {}).get("metricSource") or {}).get("spec", {}).get("query", "")  # noqa: E731
-        if ratio.get("bad") and ratio.get("total"):
-            r = recognise(query("bad"), query("total"))
-        else:
-            r = None
+        if not (ratio.get("bad") and ratio.get("total")):
             draft.notes.append(f"{where}: only ratioMetric bad/total Prometheus queries are read: not carried")
             continue
-        if r is None:
-            draft.notes.append(f"{where}: its queries are neither a status-code ratio nor a histogram bucket ratio: not carried")
-            continue
-        typed = _sli(draft, where, r, signals, selector)
+        typed = _typed(draft, where, query("bad"), query("total"), signals, selector)
         if typed is None:
             continue
         windows = spec.get("timeWindow") or [{"duration": "30d"}]
