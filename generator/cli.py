@@ -55,16 +55,20 @@ def build(
         typer.echo(f"built {len(rendered)} files in {out}/ from {spec}")
 
 
-def _build(spec: Path, max_slos: int) -> dict:
-    """The rendered bundle of a spec file, or of every spec in a folder; warnings go to stderr."""
+def _built(spec: Path, max_slos: int) -> tuple[list, dict, list[str]]:
+    """(services, rendered bundle, warnings) of a spec file, or of every spec in a folder."""
     if spec.is_dir():
         built, rendered = repo.build_all(spec, max_slos)
-        for b in built:
-            for warning in b.bundle.warnings:
-                typer.echo(f"warning: {b.path.name}: {warning}", err=True)
-        return rendered
-    bundle, rendered = pipeline.build(spec, max_slos)
-    for warning in bundle.warnings:
+        return [b.service for b in built], rendered, [f"{b.path.name}: {w}" for b in built for w in b.bundle.warnings]
+    service = pipeline.load(spec, max_slos)
+    bundle, rendered = pipeline.compile_and_render(service)
+    return [service], rendered, list(bundle.warnings)
+
+
+def _build(spec: Path, max_slos: int) -> dict:
+    """The rendered bundle; warnings go to stderr."""
+    _, rendered, warnings = _built(spec, max_slos)
+    for warning in warnings:
         typer.echo(f"warning: {warning}", err=True)
     return rendered
 
@@ -77,8 +81,7 @@ def _services(spec: Path, max_slos: int) -> list:
 def lint_command(spec: SpecArg = Path("slo.yaml"), out: OutOpt = Path("out"), max_slos: MaxSlosOpt = MAX_SLOS) -> None:
     """Check the bundle of SPEC (a file or a folder of specs) with promtool, amtool, the CRD schemas and slogen's own checks."""
     with user_errors():
-        services = _services(spec, max_slos)
-        rendered = repo.build_all(spec, max_slos)[1] if spec.is_dir() else pipeline.compile_and_render(services[0])[1]
+        services, rendered, _ = _built(spec, max_slos)
         from generator import lint  # the checks pull in jsonschema and the Grafana schema: only when linting
 
         report = lint.run(lint.Context(out=out, service=services[0], rendered=rendered, others=tuple(services[1:])))

@@ -219,6 +219,21 @@ def alertmanager_template_file() -> Path:
 KUBERNETES_DIR = Path("kubernetes")
 
 
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+# (apiVersion, kind) of the prometheus-operator objects slogen writes.
+PROMETHEUS_RULE = ("monitoring.coreos.com/v1", "PrometheusRule")
+ALERTMANAGER_CONFIG = ("monitoring.coreos.com/v1alpha1", "AlertmanagerConfig")
+
+
+def kubernetes_name(*parts: str) -> str:
+    """A Kubernetes object name (DNS label: lower case, '-', at most 63 characters)."""
+    return "-".join(parts).lower().replace("_", "-").replace(".", "-")[:63].rstrip("-")
+
+
+def kustomization(resources: list[str]) -> dict:
+    return {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "resources": sorted(resources)}
+
+
 def alertmanager_crd_file(service: str) -> Path:
     return KUBERNETES_DIR / f"alertmanagerconfig-{service}.yaml"
 

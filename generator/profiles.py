@@ -99,6 +99,11 @@ class Profile:
     def has(self, signal: str) -> bool:
         return signal in self.signals
 
+    def outcome_labels(self, status: str) -> dict[str, str]:
+        """The request counter's status label as it reads for `status` (`{"error_type": "RateLimitError"}` for 429)."""
+        label = self.label("requests", "status")
+        return {label: self.outcome.spell(status)} if label else {}
+
 
 PROMETHEUS_CLIENT = Profile(
     name="prometheus-client",

@@ -75,12 +75,13 @@ def by_clause(*names: str | None) -> str:
     return ", ".join(label(n) for n in names if n)
 
 
-def series(selector: Selector, labels: dict[str, str]) -> str:
+def series(selector: Selector, labels: dict[str | None, str]) -> str:
     """A concrete series `selector` matches, for test input: its equality matchers plus `labels`, sorted.
 
-    An empty value is a label the series does not have (an OTel success has no `error_type`).
+    An empty value is a label the series does not have (an OTel success has no `error_type`), and so is a
+    None name (the exporter has no such label, e.g. claude-basic's feature).
     """
-    merged = {**{m.label: m.value for m in selector.matchers if m.op == "="}, **labels}
+    merged = {**{m.label: m.value for m in selector.matchers if m.op == "="}, **{k: v for k, v in labels.items() if k is not None}}
     return str(Selector(selector.metric, tuple(Matcher(k, "=", v) for k, v in sorted(merged.items()) if v != "")))
 
 
@@ -113,6 +114,11 @@ def string(value: str) -> str:
 
 
 _RE2_SPECIAL = set("\\.+*?()|[]{}^$")
+
+
+def matches(label: str, pattern: str) -> Matcher:
+    """`label` matching `pattern`: an equality where the pattern is a plain value (`status_code="429"`)."""
+    return Matcher(label, "=" if regex_literal(pattern) == pattern else "=~", pattern)
 
 
 def regex_literal(text: str) -> str:
@@ -170,6 +176,11 @@ def _sum(by: str, expr: str) -> str:
     return f"sum by ({by}) ({expr})" if by else f"sum({expr})"
 
 
+def summed_rate(selector: Selector, window: str, by: dict[str, str | None]) -> str:
+    """`sum by (exporter labels) (rate(...))`, those labels copied to their canonical names."""
+    return canonical(_sum(by_clause(*by.values()), f"rate({selector}[{window}])"), by)
+
+
 def canonical(expr: str, by: dict[str, str | None]) -> str:
     """Copy exporter label names to slogen's canonical ones, so later stages read one name."""
     for name, actual in sorted(by.items()):
@@ -213,14 +224,14 @@ class Source:
         """`sum by (...) (rate(...))` with canonical label names, the kind included when `by` asks for it."""
         if self.label is not None:
             mapping = {**by, self.key: self.label} if self.key in by else by
-            return canonical(_sum(by_clause(*mapping.values()), f"rate({self.parts[0][0]}[{window}])"), mapping)
+            return summed_rate(self.parts[0][0], window, mapping)
         if self.key not in by and len(self.parts) > 1:
             # `or` keeps only one of equal label sets: the kinds stay apart until the sum.
             return _sum(by_clause(*(k for k, v in by.items() if v)), self.rate(window, {**by, self.key: self.key}))
         others = {k: v for k, v in by.items() if k != self.key}
         rendered = []
         for selector, kind in self.parts:
-            expr = canonical(_sum(by_clause(*others.values()), f"rate({selector}[{window}])"), others)
+            expr = summed_rate(selector, window, others)
             rendered.append(f'label_replace({expr}, "{self.key}", {string(kind or "")}, "", "")' if self.key in by else expr)
         return "\nor\n".join(rendered)
 

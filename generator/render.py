@@ -133,7 +133,8 @@ def render_document(doc: Document) -> bytes:
     if isinstance(doc, JsonDoc):
         return _json(doc.data).encode()
     if isinstance(doc, PrometheusRule):
-        body = {"apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule", "metadata": doc.metadata, "spec": _rule_file(doc.rules)}
+        api, kind = conv.PROMETHEUS_RULE
+        body = {"apiVersion": api, "kind": kind, "metadata": doc.metadata, "spec": _rule_file(doc.rules)}
         return _yaml(body)
     if isinstance(doc, DashboardConfigMap):
         return _yaml({"apiVersion": "v1", "kind": "ConfigMap", "metadata": doc.metadata, "data": {doc.filename: _json(doc.dashboard)}})

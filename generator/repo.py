@@ -91,10 +91,9 @@ def build_all(folder: Path, max_slos: int = MAX_SLOS) -> tuple[list[Built], dict
     rendered[_p(conv.alertmanager_file())] = render_document(YamlDoc(_alertmanager(built)))
     cases = [c for b in built for c in b.bundle.files[_p(conv.routing_tests_file())].data["cases"]]  # type: ignore[union-attr]
     rendered[_p(conv.routing_tests_file())] = render_document(YamlDoc({"cases": cases}))
-    kustomized = sorted(p.name for p in rendered if p.parent == _p(conv.KUBERNETES_DIR))
+    kustomized = [p.name for p in rendered if p.parent == _p(conv.KUBERNETES_DIR)]
     if kustomized:
-        body = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "resources": kustomized}
-        rendered[_p(conv.kustomization_file())] = render_document(YamlDoc(body))
+        rendered[_p(conv.kustomization_file())] = render_document(YamlDoc(conv.kustomization(kustomized)))
     return built, dict(sorted(rendered.items()))
 
 

@@ -10,7 +10,7 @@ from generator import windows as win
 from generator.durations import format_number, parse_seconds
 from generator import profiles as prof
 from generator.profiles import Profile, with_overrides
-from generator.promql import Matcher, Selector, Source, alternation, le_pattern, regex_literal
+from generator.promql import Matcher, Selector, Source, le_pattern, matches, regex_literal
 from generator.spec.load import Problem
 from generator.spec.models import SLO, Notifications, Spec
 
@@ -187,9 +187,14 @@ class ResolvedThresholds:
     status_label: str
     stop_values: dict[str, str]  # canonical stop reason -> the exporter's
     cache: tuple[Fraction, Fraction] | None  # steady share, collapsed share
-    prompt_kinds: tuple[str, str]  # (op, token type) selecting every prompt token once
+    input_includes_cache: bool  # input tokens already count cache reads and writes (LiteLLM)
     duration_sum: Selector | None  # seconds spent in requests, for output speed
     speed_drop: Fraction
+
+    @property
+    def prompt_kinds(self) -> tuple[str, str]:
+        """(op, token type) selecting every prompt token once."""
+        return ("=", "input") if self.input_includes_cache else ("!=", "output")
 
 
 @dataclass(frozen=True)
@@ -384,7 +389,7 @@ def _thresholds(spec: Spec, profile: Profile, slos: list[ResolvedSLO], gate: _Ga
         status_label=status,
         stop_values=dict(stop_values),
         cache=(_fraction(a.cache_reads.steady), _fraction(a.cache_reads.collapsed)) if cache else None,
-        prompt_kinds=("=", "input") if has_tokens and profile.signals["tokens"].input_includes_cache else ("!=", "output"),
+        input_includes_cache=has_tokens and profile.signals["tokens"].input_includes_cache,
         duration_sum=_signal(spec, profile, "duration", "_sum") if speed else None,
         speed_drop=_fraction(a.output_speed.drop),
     )
@@ -397,9 +402,6 @@ def _fraction(percent: float) -> Fraction:
 TOKEN_TYPES = ("input", "output", "cache_write", "cache_read")
 
 
-def _ok(profile: Profile) -> dict[str, str]:
-    status = profile.label("requests", "status")
-    return {status: profile.outcome.spell("200")} if status else {}
 
 
 def _cost(spec: Spec, profile: Profile) -> ResolvedCost:
@@ -422,7 +424,7 @@ def _cost(spec: Spec, profile: Profile) -> ResolvedCost:
         cost_counter=_signal(spec, profile, "cost") if counter else None,
         requests=_signal(spec, profile, "requests"),
         by=_by(profile, "cost" if counter else "tokens", conv.LABEL_MODEL, conv.LABEL_FEATURE, conv.LABEL_TOKEN_TYPE),
-        ok=_ok(profile),
+        ok=profile.outcome_labels("200"),
         prices=tuple(prices),
         default_prices=tuple(defaults),
         monthly_usd=budget.monthly_usd,
@@ -459,10 +461,10 @@ def _rate_limits(spec: Spec, profile: Profile) -> ResolvedRateLimits:
         remaining=_signal(spec, profile, "ratelimit_remaining"),
         limit=_signal(spec, profile, "ratelimit_limit"),
         requests=requests,
-        throttled=requests.plus(Matcher(status, "=~" if throttled and throttled != "429" else "=", throttled or "429")),
+        throttled=requests.plus(matches(status, throttled or "429")),
         by={conv.LABEL_MODEL: profile.label("ratelimit_remaining", "model"), conv.LABEL_DIMENSION: profile.label("ratelimit_remaining", "dimension")},
-        ok=_ok(profile),
-        throttled_labels={status: profile.outcome.spell("429")} if status else {},
+        ok=profile.outcome_labels("200"),
+        throttled_labels=profile.outcome_labels("429"),
         warning=Fraction(repr(rl.warning)) / 100,
         critical=Fraction(repr(rl.critical)) / 100,
         warning_for=rl.warning_for,

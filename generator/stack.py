@@ -125,7 +125,7 @@ class Stack:
         threading.Thread(target=sink.serve_forever, daemon=True).start()
         self.exit.callback(sink.server_close)
         self.exit.callback(sink.shutdown)
-        am_port, prom_port = free_port(), free_port()
+        am_port = free_port()
         am_config = redirect_receivers(yaml.safe_load(self.alertmanager.read_text()), sink.server_address[1])
         (work / "alertmanager.yml").write_text(yaml.safe_dump(am_config))
         self._spawn(

@@ -58,13 +58,14 @@ def build(service: ResolvedService) -> dict:
     spec: dict = {"route": route, "receivers": receivers, "inhibit_rules": am.inhibit_data(n)}
     if n.time_intervals:
         spec["mute_time_intervals"] = am.time_intervals_data(n)
+    api, kind = conv.ALERTMANAGER_CONFIG
     return {
-        "apiVersion": "monitoring.coreos.com/v1alpha1",
-        "kind": "AlertmanagerConfig",
+        "apiVersion": api,
+        "kind": kind,
         "metadata": {
-            "name": service.name.lower().replace("_", "-").replace(".", "-"),
+            "name": conv.kubernetes_name(service.name),
             **({"namespace": service.namespace} if service.namespace else {}),
-            "labels": {"app.kubernetes.io/managed-by": conv.TOOL},
+            "labels": {conv.MANAGED_BY_LABEL: conv.TOOL},
         },
         "spec": _crd(spec, secret),
     }

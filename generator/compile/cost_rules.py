@@ -12,7 +12,6 @@ from fractions import Fraction
 from generator import conventions as conv
 from generator import promql as q
 from generator.compile.alert_rules import service_alert
-from generator.promql import canonical
 from generator.durations import format_number
 from generator.ir import AlertingRule, RecordingRule, RuleGroup
 from generator.resolve import ResolvedCost
@@ -25,14 +24,9 @@ def own(metric: str, cost: ResolvedCost, **extra: str) -> q.Selector:
     return q.Selector(metric, (q.Matcher(conv.LABEL_SERVICE, "=", cost.service), *(q.Matcher(k, "=", v) for k, v in extra.items())))
 
 
-def _by(cost: ResolvedCost, *names: str) -> str:
-    return q.by_clause(*(cost.by[n] for n in names))
-
-
 def cost_rate_expr(cost: ResolvedCost) -> str:
     if cost.cost_counter is not None:
-        expr = f"sum by ({_by(cost, conv.LABEL_MODEL, conv.LABEL_FEATURE)}) (rate({cost.cost_counter}[5m]))"
-        return canonical(expr, {k: cost.by[k] for k in (conv.LABEL_MODEL, conv.LABEL_FEATURE)})
+        return q.summed_rate(cost.cost_counter, "5m", {k: cost.by[k] for k in (conv.LABEL_MODEL, conv.LABEL_FEATURE)})
     tokens, price, default = own(conv.TOKENS_RATE, cost), own(conv.TOKEN_PRICE, cost), own(conv.TOKEN_PRICE_DEFAULT, cost)
     priced = f"sum by (model, feature) ({tokens} * on (model, type) group_left {price})"
     # Tokens of a model missing from the price table still cost money: the default price meanwhile.

@@ -55,7 +55,7 @@ def _traffic(
     """Token (or USD) and request counters; `segments` are (minutes, multiplier of the baseline spend)."""
     rpm = base.requests_per_minute if requests_per_minute is None else requests_per_minute
     by = cost.by
-    labels = {k: v for k, v in {by[conv.LABEL_MODEL]: model, by[conv.LABEL_FEATURE]: feature or _free_feature(cost)}.items() if k}
+    labels = {by[conv.LABEL_MODEL]: model, by[conv.LABEL_FEATURE]: feature or _free_feature(cost)}
     minutes = sum(m for m, _ in segments)
     requests = Series(q.series(cost.requests, {**labels, **cost.ok}), f"0+{rpm}x{minutes}")
     if cost.cost_counter is not None:

@@ -15,17 +15,16 @@ from generator.resolve import ResolvedService
 
 def build(service: ResolvedService, rules: RuleFile, alertmanager_config: dict, files: dict[PurePosixPath, Document]) -> dict[PurePosixPath, Document]:
     assert service.kubernetes is not None
-    metadata: dict = {"name": f"{conv.TOOL}-{service.name}".lower().replace("_", "-").replace(".", "-")[:63].rstrip("-")}
+    metadata: dict = {"name": conv.kubernetes_name(conv.TOOL, service.name)}
     if service.namespace:
         metadata["namespace"] = service.namespace
-    metadata["labels"] = {"app.kubernetes.io/managed-by": conv.TOOL, **service.kubernetes}
+    metadata["labels"] = {conv.MANAGED_BY_LABEL: conv.TOOL, **service.kubernetes}
     out: dict[PurePosixPath, Document] = {
         _path(conv.prometheus_rule_file(service.name)): PrometheusRule(metadata, rules),
         _path(conv.alertmanager_crd_file(service.name)): YamlDoc(alertmanager_config),
     }
     folder = PurePosixPath(conv.KUBERNETES_DIR.as_posix())
-    listed = sorted({p.name for p in [*files, *out] if p.parent == folder})
-    out[_path(conv.kustomization_file())] = YamlDoc({"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "resources": listed})
+    out[_path(conv.kustomization_file())] = YamlDoc(conv.kustomization([p.name for p in {*files, *out} if p.parent == folder]))
     return out
 
 

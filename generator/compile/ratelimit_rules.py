@@ -13,8 +13,6 @@ from generator.ir import AlertingRule, RecordingRule, RuleGroup
 from generator.resolve import ResolvedRateLimits
 
 
-from generator.promql import canonical
-
 
 def _by(rl: ResolvedRateLimits, *names: str) -> str:
     return q.by_clause(*(rl.by[n] for n in names))
@@ -23,11 +21,11 @@ def _by(rl: ResolvedRateLimits, *names: str) -> str:
 def utilisation_expr(rl: ResolvedRateLimits) -> str:
     by = _by(rl, conv.LABEL_MODEL, conv.LABEL_DIMENSION)
     expr = f"1 - min by ({by}) ({rl.remaining}) / max by ({by}) ({rl.limit} > 0)"
-    return canonical(expr, rl.by)
+    return q.canonical(expr, rl.by)
 
 
 def throttled_expr(rl: ResolvedRateLimits) -> str:
-    return canonical(f"sum by ({_by(rl, conv.LABEL_MODEL)}) (rate({rl.throttled}[5m]))", {conv.LABEL_MODEL: rl.by[conv.LABEL_MODEL]})
+    return q.summed_rate(rl.throttled, "5m", {conv.LABEL_MODEL: rl.by[conv.LABEL_MODEL]})
 
 
 def stale_expr(rl: ResolvedRateLimits) -> str:
@@ -37,7 +35,7 @@ def stale_expr(rl: ResolvedRateLimits) -> str:
     # Only a gauge that already existed a full window ago can be called frozen.
     existed = f"max by ({both}) (last_over_time({rl.remaining}[5m] offset {window}))"
     flowing = f"sum by ({model}) (rate({rl.requests}[{window}])) > 0"
-    return canonical(f"({unchanged}) and on ({both}) {existed} and on ({model}) ({flowing})", rl.by)
+    return q.canonical(f"({unchanged}) and on ({both}) {existed} and on ({model}) ({flowing})", rl.by)
 
 
 def _labels(rl: ResolvedRateLimits, severity: str) -> dict[str, str]:

@@ -178,7 +178,7 @@ def _status_values(slo: ResolvedSLO, profile: Profile) -> tuple[str, str, str | 
     """A good status, a bad status and an excluded one (if any), as the SLI classifies them."""
     sli = slo.sli
     assert isinstance(sli, RatioSLI)
-    status = _status_label(slo, profile)
+    status = _status_label(profile)
     # The exporter's spelling of these statuses, then the statuses as written (a user's good_status may name either).
     codes = ["200", "201", "204", "500", "502", "503", "529", "429", "timeout", "400", "404"]
     spelled = list(dict.fromkeys([*map(profile.outcome.spell, codes), *codes, "ok", "error"]))
@@ -191,15 +191,14 @@ def _status_values(slo: ResolvedSLO, profile: Profile) -> tuple[str, str, str | 
     return good, bad, excluded
 
 
-def _status_label(slo: ResolvedSLO, profile: Profile) -> str:
+def _status_label(profile: Profile) -> str:
     label = profile.label("requests", "status")
     assert label is not None  # resolve refuses an availability SLO without one
     return label
 
 
-def _dims(profile: Profile, model: str, feature: str) -> dict[str, str]:
-    labels = {profile.label("requests", "model"): model, profile.label("requests", "feature"): feature}
-    return {k: v for k, v in labels.items() if k}
+def _dims(profile: Profile, model: str, feature: str) -> dict[str | None, str]:
+    return {profile.label("requests", "model"): model, profile.label("requests", "feature"): feature}
 
 
 def _series(service: ResolvedService, slo: ResolvedSLO, traffic: Traffic, ends_at: int | None = None) -> tuple[Series, ...]:
@@ -209,7 +208,7 @@ def _series(service: ResolvedService, slo: ResolvedSLO, traffic: Traffic, ends_a
     sli = slo.sli
     if isinstance(sli, RatioSLI):
         good, bad, _ = _status_values(slo, profile)
-        status = _status_label(slo, profile)
+        status = _status_label(profile)
         return (
             Series(q.series(sli.total, {**dims, status: good}), _counter_values(good_inc, ends_at)),
             Series(q.series(sli.total, {**dims, status: bad}), _counter_values(traffic.bad, ends_at)),
@@ -371,7 +370,7 @@ def _classification(service: ResolvedService, slo: ResolvedSLO) -> TestCase:
     series: list[Series] = []
     if isinstance(sli, RatioSLI):
         good, bad, excluded = _status_values(slo, profile)
-        status = _status_label(slo, profile)
+        status = _status_label(profile)
         timeout = profile.outcome.spell("timeout")
         per_minute = {good: 500, bad: 50}
         per_minute[timeout] = per_minute.get(timeout, 0) + 50

@@ -6,7 +6,6 @@ from generator import conventions as conv
 from generator import promql as q
 from generator.durations import format_number, parse_seconds
 from generator.compile.alert_rules import service_alert
-from generator.promql import canonical
 from generator.ir import AlertingRule, RecordingRule, RuleGroup
 from generator.resolve import ResolvedThresholds
 
@@ -91,7 +90,7 @@ def _cache_reads(t: ResolvedThresholds) -> list[RecordingRule | AlertingRule]:
 def _output_speed(t: ResolvedThresholds) -> list[RecordingRule | AlertingRule]:
     assert t.duration_sum is not None
     model = t.by[conv.LABEL_MODEL]
-    seconds = canonical(f"sum by ({q.by_clause(model)}) (rate({t.duration_sum}[5m]))", {conv.LABEL_MODEL: model})
+    seconds = q.summed_rate(t.duration_sum, "5m", {conv.LABEL_MODEL: model})
     expr = _ratio_of(t.tokens.only("=", "output").rate("5m", {conv.LABEL_MODEL: model}), seconds)
     labels = {conv.LABEL_SERVICE: t.service}
     fast, slow = _own(conv.OUTPUT_SPEED_5M, t), _own(conv.OUTPUT_SPEED_30M, t)

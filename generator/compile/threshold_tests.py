@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import math
-import re
 
 from generator import conventions as conv
 from generator import promql as q
 from generator.compile.checks import counter, firing_count
-from generator.durations import format_number
 from generator.ir import ExprCheck, Series, TestCase
 from generator.resolve import ResolvedThresholds
 
@@ -28,9 +26,9 @@ def _status(t: ResolvedThresholds, selector: q.Selector) -> tuple[str, str]:
     return t.status_label, next(v for v in map(t.outcome.spell, ("500", "529", "503", "timeout")) if selector.admits(t.status_label, v))
 
 
-def _dims(t: ResolvedThresholds, **canonical: str) -> dict[str, str]:
-    """Test labels under the exporter's names; a label it does not have is left out."""
-    return {t.by[k]: v for k, v in canonical.items() if t.by[k]}
+def _dims(t: ResolvedThresholds, **canonical: str) -> dict[str | None, str]:
+    """Test labels under the exporter's names (q.series leaves out those it does not have)."""
+    return {t.by[k]: v for k, v in canonical.items()}
 
 
 
@@ -75,7 +73,7 @@ def _cache_cases(t: ResolvedThresholds) -> list[TestCase]:
 
     def feature_series(labels: dict[str, str], reads: list[tuple[int, float]]) -> list[Series]:
         # Where input tokens already hold the cache reads (LiteLLM), input is the whole prompt.
-        fresh = [(m, prompt if t.prompt_kinds == ("=", "input") else prompt - r) for m, r in reads]
+        fresh = [(m, prompt if t.input_includes_cache else prompt - r) for m, r in reads]
         return [_tokens(t, labels, "cache_read", reads), _tokens(t, labels, "input", fresh), _tokens(t, labels, "output", [(lead + after, 20_000)])]
 
     def alerts(at: int, count: int) -> ExprCheck:
@@ -90,7 +88,7 @@ def _cache_cases(t: ResolvedThresholds) -> list[TestCase]:
         TestCase(
             "thresholds: steady caching, and traffic stopping, raise no cache alert",
             tuple(feature_series(cached, [(lead, prompt * share), (after, 0)])[:1])
-            + (_tokens(t, cached, "input", [(lead, prompt * (1 if t.prompt_kinds == ("=", "input") else 1 - share)), (after, 0)]),),
+            + (_tokens(t, cached, "input", [(lead, prompt * (1 if t.input_includes_cache else 1 - share)), (after, 0)]),),
             exprs=tuple(alerts(m, 0) for m in (lead - 60, lead + 30, lead + 60, lead + after)),
         ),
     ]

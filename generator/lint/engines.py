@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 
+from generator import conventions as conv
 from generator.lint.base import Check, Context, Problem, Severity
 
 # Fields every engine accepts (Prometheus 2.42, vmalert 1.79, Mimir, Thanos: litellm-scale.md part 3).
@@ -46,7 +47,7 @@ class VmalertDryRun(Check):
         if not vmalert:
             return [self.problem("vmalert", "vmalert not found; install Debian's victoria-metrics package (make test does)")]
         problems = []
-        for path in ctx.files("prometheus/rules/*.yaml"):
+        for path in ctx.files(conv.rules_file("*").as_posix()):
             result = subprocess.run([vmalert, f"-rule={path}", "-dryRun", "-loggerLevel=ERROR"], capture_output=True, text=True, timeout=TIMEOUT, check=False)
             if result.returncode != 0:
                 problems.append(self.problem(path.name, (result.stdout + result.stderr).strip()[-2000:]))

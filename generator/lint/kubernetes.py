@@ -16,7 +16,7 @@ from generator.lint.base import Check, Context, Problem, Severity
 def _models() -> dict:
     from cloudcoil.models.prometheus_operator import v1, v1alpha1
 
-    return {("monitoring.coreos.com/v1", "PrometheusRule"): v1.PrometheusRule, ("monitoring.coreos.com/v1alpha1", "AlertmanagerConfig"): v1alpha1.AlertmanagerConfig}
+    return {conv.PROMETHEUS_RULE: v1.PrometheusRule, conv.ALERTMANAGER_CONFIG: v1alpha1.AlertmanagerConfig}
 
 
 def _dropped(given: object, kept: object, at: str = "") -> list[str]:
