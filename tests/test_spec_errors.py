@@ -23,6 +23,8 @@ CASES = {
     "no version": ("service: svc\nslos: []\n", ["version", "expected `version: 1`"]),
     "wrong version": ("version: 2\n", ["got 2"]),
     "unknown key with a hint": (GOOD.replace("objective: 99.5", "objectve: 99.5"), ["slos[0].objectve", "did you mean 'objective'", "slos[0].objective: required key is missing"]),
+    "unknown key with a parenthesis": (GOOD + "'(': x\n", ["slo.yaml:7:1", "unknown key '('"]),
+    "version true": (GOOD.replace("version: 1", "version: true"), ["expected `version: 1`, got True"]),
     "unknown top-level key": (GOOD + "alarms: {}\n", ["slo.yaml:7:1", "unknown key 'alarms'", "Valid keys:"]),
     "wrong type": (GOOD.replace("objective: 99.5", "objective: [1]"), ["slos[0].objective", "not a percentage"]),
     "objective 0": (GOOD.replace("99.5", "0"), ["slos[0].objective", "above 0 and below 100"]),

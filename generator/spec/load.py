@@ -64,7 +64,7 @@ def load_spec(path: Path, max_slos: int = MAX_SLOS) -> tuple[Spec, Source]:
     data = parse_yaml(text, source)
     if not isinstance(data, dict):
         raise source.error([Problem((), "the file must be a YAML mapping that starts with `version: 1`")])
-    if data.get("version") != 1:
+    if data.get("version") != 1 or isinstance(data.get("version"), bool):  # YAML `true` equals 1 in Python
         got = data.get("version", "nothing")
         raise source.error([Problem(("version",), f"expected `version: 1`, got {got!r}; this slogen reads spec version 1")])
     try:
@@ -112,8 +112,12 @@ def _index(node: yaml.Node, path: Loc, source: Source) -> None:
 
 
 def _problem(err: dict) -> Problem:
-    # pydantic adds validator tags such as "function-after[_name(), str]" to the path; they are not keys.
-    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or "(" in p)))
+    # pydantic adds validator tags such as "function-after[_name(), str]" to the path; they are not keys. The
+    # unknown key of an extra_forbidden error is the user's own, whatever it holds (a `(` included).
+    *head, last = err["loc"] or ("",)
+    loc = (*(p for p in head if not (isinstance(p, str) and ("[" in p or "(" in p))), last)
+    if err["type"] != "extra_forbidden" and isinstance(last, str) and ("[" in last or "(" in last):
+        loc = loc[:-1]
     kind, msg = err["type"], err["msg"].removeprefix("Value error, ")
     if kind == "extra_forbidden":
         valid = _valid_keys(loc[:-1])
