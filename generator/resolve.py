@@ -188,6 +188,7 @@ class ResolvedThresholds:
     stop_values: dict[str, str]  # canonical stop reason -> the exporter's
     cache: tuple[Fraction, Fraction] | None  # steady share, collapsed share
     input_includes_cache: bool  # input tokens already count cache reads and writes (LiteLLM)
+    counts_cache_reads: bool  # the tokens tell cache reads apart (the cache share means something)
     duration_sum: Selector | None  # seconds spent in requests, for output speed
     speed_drop: Fraction
 
@@ -354,8 +355,9 @@ def _thresholds(spec: Spec, profile: Profile, slos: list[ResolvedSLO], gate: _Ga
         gate.warnings.append(f"profile {profile.name} does not tell server errors apart ({outcome.doc}); the server_errors alert is left out")
     has_tokens = profile.has("tokens")
     tokens = _tokens(spec, profile) if has_tokens else Source((), conv.LABEL_TOKEN_TYPE)
-    cache = on("cache_reads", ["tokens"]) and not tokens.only("=", "cache_read").empty and "cache_reads" not in profile.missing
-    if a.cache_reads.enabled and has_tokens and not cache:
+    counts_cache = has_tokens and not tokens.only("=", "cache_read").empty and "cache_reads" not in profile.missing
+    cache = on("cache_reads", ["tokens"]) and counts_cache
+    if a.cache_reads.enabled and has_tokens and not counts_cache:
         why = profile.missing.get("cache_reads", "its tokens have no cache_read type")
         gate.warnings.append(
             f"profile {profile.name} cannot tell cache-read tokens apart ({why}); the cache_reads alert is left out; "
@@ -389,6 +391,7 @@ def _thresholds(spec: Spec, profile: Profile, slos: list[ResolvedSLO], gate: _Ga
         status_label=status,
         stop_values=dict(stop_values),
         cache=(_fraction(a.cache_reads.steady), _fraction(a.cache_reads.collapsed)) if cache else None,
+        counts_cache_reads=counts_cache,
         input_includes_cache=has_tokens and profile.signals["tokens"].input_includes_cache,
         duration_sum=_signal(spec, profile, "duration", "_sum") if speed else None,
         speed_drop=_fraction(a.output_speed.drop),

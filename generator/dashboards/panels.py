@@ -36,9 +36,9 @@ class Line:
     color: str
 
 
-def legend(*labels: str) -> str:
-    """A series name in Grafana's legend syntax, from label names."""
-    return " ".join("{{%s}}" % label for label in labels)
+def legend(*labels: str | None) -> str:
+    """A series name in Grafana's legend syntax, from label names; a label the exporter lacks (None) is left out."""
+    return " ".join("{{%s}}" % label for label in labels if label)
 
 
 def _target(q: Query, ref: str) -> prom.Dataquery:

@@ -21,24 +21,25 @@ class Queries:
     service: ResolvedService
     recorded: frozenset[str]
 
-    def label(self, canonical: str) -> str | None:
-        """The exporter's name for a canonical label (model, feature, status, token_type, ...); None where it has none."""
-        return self.service.profile.labels.get(canonical, canonical)
+    def label(self, canonical: str, signal: str = "requests") -> str | None:
+        """The exporter's name for a canonical label (model, feature, status, ...) on `signal`'s series; None where it has none
+        (LiteLLM calls the model `requested_model` on requests and `model` on latencies)."""
+        return self.service.profile.label(signal, canonical)
 
     def has(self, recording: str) -> bool:
         return recording in self.recorded
 
     def raw(self, signal: str, *matchers: q.Matcher, suffix: str = "", filters: tuple[str, ...] = VARIABLES) -> q.Selector:
         s = self.service.profile.signals[signal]
-        return q.Selector(s.metric, (*self.service.selector, *matchers, *self._chosen(filters)), s.aliases).suffixed(suffix)
+        return q.Selector(s.metric, (*self.service.selector, *matchers, *self._chosen(filters, signal)), s.aliases).suffixed(suffix)
 
-    def _chosen(self, filters: tuple[str, ...]) -> tuple[q.Matcher, ...]:
-        return tuple(q.Matcher(label, "=~", f"${v}") for v in filters if (label := self.label(v)))
+    def _chosen(self, filters: tuple[str, ...], signal: str) -> tuple[q.Matcher, ...]:
+        return tuple(q.Matcher(label, "=~", f"${v}") for v in filters if (label := self.label(v, signal)))
 
     def tokens(self, op: str, kind: str, by: str = "") -> str:
         """Raw token rate of some kinds, for profiles whose tokens no recording holds; `by` a canonical label."""
-        source = self.service.thresholds.tokens.only(op, kind).plus(*self._chosen(VARIABLES))
-        return source.rate(RATE, {by: self.label(by)} if by else {})
+        source = self.service.thresholds.tokens.only(op, kind).plus(*self._chosen(VARIABLES, "tokens"))
+        return source.rate(RATE, {by: self.label(by, "tokens")} if by else {})
 
     def rec(self, name: str, *matchers: q.Matcher, filters: tuple[str, ...] = ()) -> q.Selector:
         chosen = tuple(q.Matcher(v, "=~", f"${v}") for v in filters)

@@ -40,7 +40,7 @@ def overview(qs: Queries) -> Board:
     if qs.has(conv.OUTPUT_SPEED_5M):
         speed = Query(str(qs.rec(conv.OUTPUT_SPEED_5M, filters=(conv.LABEL_MODEL,))), legend(conv.LABEL_MODEL))
     elif qs.service.profile.has("tokens") and qs.service.profile.has("duration"):
-        speed = Query(f"{qs.tokens('=', 'output', conv.LABEL_MODEL)} / {qs.rate(qs.raw('duration', suffix='_sum'), qs.label('model'))}", legend(conv.LABEL_MODEL))
+        speed = Query(f"{qs.tokens('=', 'output', conv.LABEL_MODEL)} / {qs.rate(qs.raw('duration', suffix='_sum'), qs.label('model', 'duration'))}", legend(conv.LABEL_MODEL))
     else:
         return b
     b.add(graph("Output tokens per second", "Output tokens per second of request time, by model.", speed), 24)
@@ -87,14 +87,15 @@ def tokens(qs: Queries) -> Board:
         steady, collapsed = t.cache
         share = Query(str(qs.rec(conv.CACHE_READ_SHARE_30M, filters=(conv.LABEL_FEATURE,))), legend(conv.LABEL_FEATURE))
         b.add(graph("Cache-read share of prompt tokens (30m)", "By feature; CacheReadsCollapsed warns below the red line where it was steady.", share, unit="percentunit", lines=(Line(float(collapsed), CRIT), Line(float(steady), "green"))), 12)
-    elif t.cache is not None or qs.service.profile.name == "prometheus-client":
+    elif t.counts_cache_reads:
         share = f"{qs.tokens('=', 'cache_read', conv.LABEL_FEATURE)} / {qs.tokens('!=', 'output', conv.LABEL_FEATURE)}"
         b.add(graph("Cache-read share of prompt tokens", "By feature.", Query(share, legend(conv.LABEL_FEATURE)), unit="percentunit"), 12)
-    if t.responses is None and not (qs.service.profile.has("responses") and qs.label("stop_reason")):
+    if t.responses is None and not (qs.service.profile.has("responses") and qs.label("stop_reason", "responses")):
         return b
     stop = qs.service.profile.signals["responses"].values.get("max_tokens", "max_tokens")
-    cut = qs.raw("responses", q.Matcher(qs.label("stop_reason"), "=", stop))
-    truncated = [Query(f"{qs.rate(cut, qs.label('feature'))} / {qs.rate(qs.raw('responses'), qs.label('feature'))}", legend(qs.label("feature")))]
+    cut = qs.raw("responses", q.Matcher(qs.label("stop_reason", "responses"), "=", stop))
+    feature = qs.label("feature", "responses")
+    truncated = [Query(f"{qs.rate(cut, feature)} / {qs.rate(qs.raw('responses'), feature)}", legend(feature))]
     lines: tuple[Line, ...] = ()
     if qs.has(conv.TRUNCATED_SHARE_1H):
         truncated.append(Query(str(qs.rec(conv.TRUNCATED_SHARE_1H)), "all features, 1h (alert)"))
@@ -114,11 +115,12 @@ def ratelimits(qs: Queries) -> Board:
     b.add(graph("Utilisation", "Per model and dimension, with the warning and critical lines.", used, unit="percentunit", lines=lines), 12)
     throttled = Query(str(qs.rec(conv.THROTTLED_RATE, filters=(conv.LABEL_MODEL,))), legend(conv.LABEL_MODEL))
     b.add(graph("429 responses per second", "Requests refused by the provider's rate limits.", throttled, unit="reqps", lines=(Line(rl.throttled_per_second, WARN),)), 12)
-    by = f"{qs.label('model')}, {qs.label('dimension')}"
+    model, dimension = qs.label("model", "ratelimit_remaining"), qs.label("dimension", "ratelimit_remaining")
+    by = f"{model}, {dimension}"
     remaining = qs.raw("ratelimit_remaining", filters=(conv.LABEL_MODEL,))
     # The gauges only move when a response carries the headers; a gauge that stopped moving is stale.
     since = f"time() - max by ({by}) (max_over_time(timestamp(changes({remaining}[2m]) > 0)[6h:1m]))"
-    b.add(graph("Seconds since the remaining-gauge last changed", f"RateLimitGaugeStale warns after {rl.stale_after} while requests flow.", Query(since, legend(qs.label("model"), qs.label("dimension"))), unit="s"), 24)
+    b.add(graph("Seconds since the remaining-gauge last changed", f"RateLimitGaugeStale warns after {rl.stale_after} while requests flow.", Query(since, legend(model, dimension)), unit="s"), 24)
     return b
 
 
