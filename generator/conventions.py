@@ -26,9 +26,12 @@ LABEL_SEVERITY = "severity"
 LABEL_CATEGORY = "category"
 LABEL_LONG_WINDOW = "long_window"
 LABEL_SHORT_WINDOW = "short_window"
+LABEL_TIER = "burnrate_tier"  # which pair of a severity fired (Pyrra's name, so shared inhibit rules match)
+TIER_VERY_FAST = "very-fast"
+MIN_SCRAPES = 4  # a rate() window must hold this many scrapes, or one missed scrape empties it
 LABEL_BUDGET = "budget"  # which cost allocation a spend alert is about
 RESERVED_LABELS = frozenset(
-    {LABEL_SLO, LABEL_SERVICE, LABEL_SEVERITY, LABEL_CATEGORY, LABEL_LONG_WINDOW, LABEL_SHORT_WINDOW, LABEL_BUDGET, "alertname"}
+    {LABEL_SLO, LABEL_SERVICE, LABEL_SEVERITY, LABEL_CATEGORY, LABEL_LONG_WINDOW, LABEL_SHORT_WINDOW, LABEL_TIER, LABEL_BUDGET, "alertname"}
 )
 
 # Prometheus' own series of alert states, read by the generated tests.
@@ -99,6 +102,13 @@ ERROR_BUDGET = "slo:error_budget:ratio"
 PERIOD_DAYS = "slo:time_period:days"
 BUDGET_REMAINING = "slo:period_error_budget_remaining:ratio"
 BURN_RATE_CURRENT = "slo:current_burn_rate:ratio"
+
+
+def burn_condition(severity: str) -> str:
+    """The burn rate of the fastest pair of a severity whose condition holds; absent while none does."""
+    return f"slo:{severity}_burn_condition:ratio"
+
+
 PERIOD_BURN_RATE = "slo:period_burn_rate:ratio"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from generator import conventions as conv
+from generator import windows as win
 from generator.burnmodel import outage_detection_minutes
 from generator.compile.threshold_rules import MIN_FAILURES
 from generator.durations import format_number, parse_seconds
@@ -38,21 +40,41 @@ def explain_slo(slo: ResolvedSLO) -> list[str]:
         rows.append(
             [
                 pair.severity,
+                pair.tier,
                 f"{pair.long}/{pair.short}",
                 f"{format_number(round(float(pair.factor), 4))}x",
                 f"{format_number(round(float(pair.factor * slo.budget) * 100, 4))}%",
-                f"{format_number(float(pair.budget_percent))}%",
+                f"{format_number(round(float(pair.budget_percent), 2))}%",
                 _minutes(detect),
                 f"{detect / (budget * period_min) * 100:.2f}%",
             ]
         )
     lines.append("")
-    header = ["severity", "long/short", "factor", "bad share above", "budget spent when it fires", "detects 100% outage in", "budget spent by then"]
+    header = ["severity", "tier", "long/short", "factor", "bad share above", "budget spent when it fires", "detects 100% outage in", "budget spent by then"]
     lines += ["  " + line for line in _table(header, rows)]
+    lines += _very_fast(slo)
+    lines.append("  one alert per severity and incident: the first pair to fire holds it while any pair of that severity burns")
     lines.append(f"  guard: no burn alert until the long window holds {slo.min_events} bad events")
     lines += [f"  reads {role}: {selector}" for role, selector in _reads(slo)]
     lines.append(f"  no-data: {slo.nodata_alert} after {slo.nodata_for} without {slo.sli.total.metric}")
     return lines
+
+
+def _very_fast(slo: ResolvedSLO) -> list[str]:
+    """Why the very-fast pair exists, or why this SLO has none."""
+    rule = win.catalogs()[slo.period_seconds].very_fast
+    pages = [p for p in slo.pairs if p.severity == conv.SEVERITY_PAGE]
+    very_fast = next((p for p in pages if p.tier == conv.TIER_VERY_FAST), None)
+    if rule is None or not pages:
+        return []
+    if very_fast is None:
+        return [f"  very-fast tier: none, the {pages[0].long}/{pages[0].short} pair already pages a total outage in {_minutes(outage_detection_minutes(slo, pages[0]))}"]
+    workbook = next((p for p in pages if p.tier != conv.TIER_VERY_FAST), None)
+    slower = f"; {workbook.long}/{workbook.short} alone would take {_minutes(outage_detection_minutes(slo, workbook))}" if workbook else ""
+    return [
+        f"  very-fast tier: {very_fast.long}/{very_fast.short} pages a total outage in {_minutes(outage_detection_minutes(slo, very_fast))}{slower}; "
+        f"its threshold is never below {_pct(rule.min_bad_share)}% bad events, so short blips and single failures stay quiet"
+    ]
 
 
 def _reads(slo: ResolvedSLO) -> list[tuple[str, str]]:

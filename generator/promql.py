@@ -162,14 +162,19 @@ def _compiled(source: str) -> str:
 RATE_SUM = "sum(rate({{ sel }}[{{ window }}]))"
 ERRORS_OR_ZERO = "{{ errors }} or 0 * {{ total }}"
 DIFFERENCE = "{{ total }} - {{ good }}"
-WINDOW_AVG = "avg_over_time({{ sel }}[{{ window }}])"
+PIECE = "({{ sel }} offset {{ offset }} or 0 * {{ sel }})"
+COMPOSED = "(\n{{ terms }}\n) / {{ n }}"
 RATIO = "{{ errors }} / clamp_min({{ total }}, 1e-12)"
 BURN_CONDITION = "{{ ratio }} / {{ budget }} > {{ factor }}"
 EVENTS_RAW = "{{ rate }} * {{ seconds }}"
-# A sum of 5m rates taken every `interval` seconds counts each event 300/interval times at 1/300.
-EVENTS_DERIVED = "sum_over_time({{ rate }}[{{ window }}]) * {{ interval }}"
 MIN_EVENTS = "{{ events }} >= {{ min_events }}"
 AND = "\nand\n"
+OR = "\nor\n"
+# One incident, one alert per severity: a pair fires only while no faster pair burns and no other pair
+# of the severity fires, then holds the incident while any pair of the severity still burns.
+LATCH_START = "(\n{{ own }}\n)\nunless on({{ on }})\n{{ others }}"
+LATCH_TIE = "(\n{{ own }}\n)\nunless on({{ on }})\n(\n{{ faster }}\n)\nunless on({{ on }})\n{{ others }}"
+LATCH_HOLD = "(\n{{ start }}\n)\nor\n(\n{{ any }}\nand on({{ on }})\n{{ mine }}\n)"
 
 
 def _sum(by: str, expr: str) -> str:

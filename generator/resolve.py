@@ -526,6 +526,11 @@ def _resolve_slo(spec: Spec, slo: SLO, profile: Profile, warnings: list[str]) ->
             )
             continue
         pairs.append(pair)
+    if page and _pick(slo.alerting.very_fast, spec.alerting.very_fast, True):
+        pages = tuple(p for p in pairs if p.severity == conv.SEVERITY_PAGE)
+        very_fast = win.very_fast_pair(catalog, budget, parse_seconds(spec.metrics.scrape_interval), pages)
+        if very_fast is not None:
+            pairs.insert(0, very_fast)
     sli, category = _sli(spec, slo, profile)
     return ResolvedSLO(
         service=spec.service,

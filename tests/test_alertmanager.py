@@ -87,7 +87,7 @@ def test_templates_render_the_slo_burn_and_links(amtool, bundle, tmp_path):
     assert out.startswith("[FIRING:1] CRITICAL claude-assistant SLO availability|")
     assert "burning at 18.0x; budget left: 62%" in out
     assert "Runbook: https://git.example.com/" in out and "Dashboard: https://grafana.example.com/d/x" in out
-    assert "(1h/5m windows)" in out
+    assert "(very-fast tier, 5m/2m windows)" in out
 
 
 def test_no_secret_value_reaches_out(tmp_path, spec_file):

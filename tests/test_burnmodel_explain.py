@@ -16,7 +16,7 @@ def availability():
 
 def test_model_decides_with_margin_and_abstains_near_the_threshold():
     slo = availability()
-    page = slo.pairs[0]  # 1h/5m at 14.4x: 7.2% bad
+    page = next(p for p in slo.pairs if p.long == "1h")  # 1h/5m at 14.4x: 7.2% bad
     traffic = Traffic.of([(180, 600, 0), (10, 600, 600)])
     model = Model(slo, traffic)
     assert model.state(page, 180) == "silent"
@@ -35,14 +35,21 @@ def test_guard_keeps_one_failure_at_low_traffic_silent():
 def test_detection_times_for_a_full_outage():
     slo = availability()
     # The page pairs read raw counters (no lag); the ticket pairs' day-long windows trail the 5m recordings.
-    assert [outage_detection_minutes(slo, p) for p in slo.pairs] == [5, 11, 25, 25]
+    assert [outage_detection_minutes(slo, p) for p in slo.pairs] == [2, 5, 11, 25, 25]
 
 
 def test_explain_states_budget_and_detection():
     text = explain(load(ROOT / "slo.yaml"))
     assert "error budget: 0.5% of requests = 3.6 h of full outage per 30d" in text
-    line = next(l for l in text.splitlines() if l.strip().startswith("critical  1h/5m") and "7.2%" in l)
-    assert "14.4x" in line and "2%" in line and "5 min" in line
+    line = next(l for l in text.splitlines() if l.strip().startswith("critical  fast ") and "7.2%" in l)
+    assert "1h/5m" in line and "14.4x" in line and "2%" in line and "5 min" in line
+    line = next(l for l in text.splitlines() if l.strip().startswith("critical  very-fast"))
+    assert "5m/2m" in line and "40x" in line and "20%" in line and "2 min" in line
+    assert "very-fast tier: 5m/2m pages a total outage in 2 min; 1h/5m alone would take 5 min" in text
+    # A 95% latency SLO: every request slow pages within 10 minutes.
+    ttft = text[text.index("SLO ttft"):]
+    line = next(l for l in ttft.splitlines() if l.strip().startswith("critical  very-fast"))
+    assert "15m/3m" in line and "9 min" in line
     assert "no burn alert until the long window holds 5 bad events" in text
 
 

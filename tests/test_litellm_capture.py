@@ -44,12 +44,18 @@ def test_captured_litellm_series_fill_every_recording_and_the_ratio_is_the_proxy
     _, rendered = build(ROOT / "tests/golden/litellm/slo.yaml")
     write(tmp_path, rendered)
     rules_file = sorted((tmp_path / "prometheus/rules").glob("*.yaml"))[0]
-    recordings = sorted({r["record"] for g in yaml.safe_load(rules_file.read_text())["groups"] for r in g["rules"] if "record" in r})
+    rules = [r for g in yaml.safe_load(rules_file.read_text())["groups"] for r in g["rules"] if "record" in r]
+    # A burn condition records only while some pair burns.
+    burning = {conv.burn_condition(conv.SEVERITY_PAGE), conv.burn_condition(conv.SEVERITY_TICKET)}
+    recordings = sorted({(r["record"], r["labels"].get("slo")) for r in rules if r["record"] not in burning})
     answered = json.loads((CAPTURE / "sent.json").read_text())["proxy_answered"]
     counted = [s for s in answered if s not in EXCLUDED]
     truth = sum(s != 200 for s in counted) / len(counted)
     ratio = f'{conv.sli_error_ratio("5m")}{{slo="availability"}}'
-    checks = [{"expr": f"clamp_max(count({{__name__={q.string(r)}}}), 1)", "eval_time": "15m", "exp_samples": [{"labels": "{}", "value": 1}]} for r in recordings]
+    checks = [
+        {"expr": f"clamp_max(count({{__name__={q.string(r)}{f', slo={q.string(s)}' if s else ''}}}), 1)", "eval_time": "15m", "exp_samples": [{"labels": "{}", "value": 1}]}
+        for r, s in recordings
+    ]
     checks.append({
         "expr": f"abs({ratio} - {truth!r}) < bool 0.005",
         "eval_time": "15m",
@@ -65,3 +71,15 @@ def test_captured_litellm_series_fill_every_recording_and_the_ratio_is_the_proxy
     result = subprocess.run([promtool, "test", "rules", str(path)], capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert 0.2 < truth < 0.35  # the capture holds failures of every kind, not an all-green run
+
+
+def test_the_profile_lists_the_bucket_boundaries_the_proxy_exports():
+    """A threshold is checked against the profile's boundaries; they must be the real proxy's, or a valid-looking
+    threshold reads a bucket that does not exist and the SLO records nothing."""
+    from generator.profiles import LITELLM
+
+    for signal in ("ttft", "duration"):
+        metric = LITELLM.signals[signal].bucket_metric
+        exported = {float(s.labels["le"]) for f in text_string_to_metric_families((CAPTURE / "metrics.txt").read_text())
+                    for s in f.samples if s.name == metric and s.labels["le"] != "+Inf"}
+        assert exported and exported == set(LITELLM.signals[signal].buckets), signal

@@ -51,14 +51,14 @@ def test_tricky_strings_and_other_periods_load_and_pass(promtool):
 
 
 def test_a_broken_rule_fails_the_generated_tests(promtool, tmp_path):
-    """The generated tests can fail: a page threshold set too high is caught."""
+    """The generated tests can fail: the very-fast page threshold set too high is caught."""
     _, rendered = build(ROOT / "slo.yaml")
     write(tmp_path, rendered)
     rules = next((tmp_path / "prometheus/rules").glob("*.yaml"))
-    rules.write_text(rules.read_text().replace("/ 0.005 > 14.4", "/ 0.005 > 30"))
+    rules.write_text(rules.read_text().replace("/ 0.005 > 40", "/ 0.005 > 400"))
     result = run(promtool, "test", "rules", *map(str, (tmp_path / "prometheus/tests").glob("*.yaml")))
     assert result.returncode == 1
-    assert 'long_window="1h"' in result.stderr
+    assert 'burnrate_tier="very-fast"' in result.stderr
 
 
 @pytest.mark.parametrize("case", ["claude-basic", "otel-genai", "litellm"])
@@ -71,3 +71,14 @@ def test_every_profile_loads_and_its_generated_tests_pass(promtool, case):
     assert result.returncode == 0, result.stdout + result.stderr
     result = run(promtool, "test", "rules", *map(str, (out / "prometheus/tests").glob("*.yaml")))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_without_the_latch_an_outage_pages_twice_and_the_generated_tests_say_so(promtool, tmp_path):
+    """The one-page-per-incident checks can fail: a 1h/5m pair no longer held back by the firing very-fast alert is caught."""
+    _, rendered = build(ROOT / "slo.yaml")
+    write(tmp_path, rendered)
+    rules = next((tmp_path / "prometheus/rules").glob("*.yaml"))
+    rules.write_text(rules.read_text().replace('burnrate_tier!="fast"}', 'burnrate_tier="none"}'))
+    result = run(promtool, "test", "rules", *map(str, (tmp_path / "prometheus/tests").glob("*.yaml")))
+    assert result.returncode == 1
+    assert "count(ALERTS{alertname=" in result.stderr and "got: {} 2E+00" in result.stderr

@@ -44,13 +44,23 @@ def test_le_pattern(bound, pattern):
     assert q.le_pattern(bound) == pattern
 
 
-def test_page_windows_read_raw_series_day_long_ones_derive_from_5m():
+def test_windows_to_an_hour_read_raw_series_longer_ones_compose_recorded_pieces():
     rules = {r.record: r.expr for r in sli_rules.build(slo())}
-    for window in ("5m", "30m", "1h", "2h", "6h"):
+    for window in ("2m", "5m", "30m", "1h"):
         assert "claude_api_requests_total" in rules[conv.sli_error_rate(window)]
-    for window in ("1d", "3d", "30d"):
-        assert rules[conv.sli_error_rate(window)].startswith(f"avg_over_time({conv.sli_error_rate('5m')}{{")
-        assert "claude_api" not in rules[conv.sli_total_rate(window)]
+    pieces = {"2h": ("1h", 2), "6h": ("2h", 3), "1d": ("6h", 4), "3d": ("1d", 3), "30d": ("3d", 10)}
+    for window, (piece, n) in pieces.items():
+        expr = rules[conv.sli_error_rate(window)]
+        assert "claude_api" not in expr and "claude_api" not in rules[conv.sli_total_rate(window)]
+        assert expr.endswith(f") / {n}") and expr.count(f"{conv.sli_error_rate(piece)}{{") == 1 + 2 * (n - 1)
+    # consecutive pieces ending now, one missing before the data began counts as zero
+    assert rules[conv.sli_error_rate("2h")].splitlines() == [
+        "(",
+        'slo:sli_error:rate1h{slo="avail", service="svc"}',
+        '+ (slo:sli_error:rate1h{slo="avail", service="svc"} offset 1h or 0 * slo:sli_error:rate1h{slo="avail", service="svc"})',
+        ") / 2",
+    ]
+    assert "offset 27d or" in rules[conv.sli_error_rate("30d")]
     # traffic-weighted: the ratio divides averaged rates, and never by zero
     assert rules[conv.sli_error_ratio("3d")] == (
         'slo:sli_error:rate3d{slo="avail", service="svc"} / clamp_min(slo:sli_total:rate3d{slo="avail", service="svc"}, 1e-12)'
@@ -72,23 +82,54 @@ def test_meta_rules_carry_exact_numbers():
 
 def test_one_burn_alert_per_window_pair_with_tier_and_pair_labels():
     alerts = [a for a in alert_rules.build(slo()) if a.alert == conv.burn_alert("svc", "avail")]
-    assert [(a.labels["severity"], a.labels["long_window"], a.labels["short_window"]) for a in alerts] == [
-        ("critical", "1h", "5m"), ("critical", "6h", "30m"), ("warning", "1d", "2h"), ("warning", "3d", "6h")
+    assert [(a.labels["severity"], a.labels["burnrate_tier"], a.labels["long_window"], a.labels["short_window"]) for a in alerts] == [
+        ("critical", "very-fast", "5m", "2m"), ("critical", "fast", "1h", "5m"), ("critical", "slow", "6h", "30m"),
+        ("warning", "fast", "1d", "2h"), ("warning", "slow", "3d", "6h"),
     ]
-    page = alerts[0]
+    page = alerts[1]
     assert page.labels | {} == {
         "team": "ai", "severity": "critical", "category": "availability", "slo": "avail", "service": "svc",
-        "long_window": "1h", "short_window": "5m",
+        "long_window": "1h", "short_window": "5m", "burnrate_tier": "fast",
     }
-    assert page.expr.splitlines() == [
+    assert alert_rules.burn_expr(slo(), slo().pairs[1]).splitlines() == [
         'slo:sli_error:ratio_rate1h{slo="avail", service="svc"} / 0.005 > 14.4',
         "and",
         'slo:sli_error:ratio_rate5m{slo="avail", service="svc"} / 0.005 > 14.4',
         "and",
         'slo:sli_error:rate1h{slo="avail", service="svc"} * 3600 >= 5',
     ]
-    assert alerts[3].expr.endswith('sum_over_time(slo:sli_error:rate5m{slo="avail", service="svc"}[3d]) * 60 >= 5')
+    assert alert_rules.burn_expr(slo(), slo().pairs[4]).endswith('slo:sli_error:rate3d{slo="avail", service="svc"} * 259200 >= 5')
     assert page.annotations["runbook_url"] == "runbooks/SvcAvailErrorBudgetBurn.md"
+
+
+def test_one_incident_raises_one_alert_per_severity():
+    """The latch: a pair starts only while no faster pair burns and no other pair of its severity fires,
+    then holds while any pair of the severity burns."""
+    s = slo()
+    alerts = [a for a in alert_rules.build(s) if a.alert == conv.burn_alert("svc", "avail")]
+    fast = alerts[1].expr
+    very_fast = alert_rules.burn_expr(s, s.pairs[0])
+    assert f"unless on(slo, service)\n(\n{very_fast}\n)\nunless on(slo, service)" in fast
+    assert 'severity="critical", slo="avail", service="svc", burnrate_tier!="fast"}' in fast
+    assert fast.endswith(
+        'slo:critical_burn_condition:ratio{slo="avail", service="svc"}\nand on(slo, service)\n'
+        'ALERTS{alertname="SvcAvailErrorBudgetBurn", alertstate="firing", severity="critical", slo="avail", service="svc", burnrate_tier="fast"}\n)'
+    )
+    recorded = {r.record: r.expr for r in alert_rules.conditions(s)}
+    assert recorded[conv.burn_condition("critical")].count("\nor\n") == 2
+    assert recorded[conv.burn_condition("warning")].count("\nor\n") == 1
+
+
+def test_very_fast_tier_follows_the_objective_and_can_be_switched_off():
+    def very_fast(objective, **alerting):
+        s = slo(slos=[{"name": "avail", "objective": objective, "sli": {"availability": {}}, "alerting": alerting}])
+        return next(((p.long, p.short, float(p.factor)) for p in s.pairs if p.tier == "very-fast"), None)
+
+    assert very_fast(99.5) == ("5m", "2m", 40.0)  # 20% bad, the floor; 2m: four 30s scrapes
+    assert very_fast(99) == ("5m", "2m", 34.56)  # 0.4% of the budget: 34.56% bad
+    assert very_fast(95) == ("15m", "3m", 11.52)  # 5m would need more than 80% bad
+    assert very_fast(99.9) is None  # 1h/5m already pages a total outage in 52 s
+    assert very_fast(99.5, very_fast=False) is None
 
 
 def test_nodata_alert_watches_the_sli_source():
@@ -110,7 +151,7 @@ def test_a_pair_that_could_never_fire_is_dropped_with_a_warning():
         "version": 1, "service": "s",
         "slos": [{"name": "p90", "objective": 90, "sli": {"latency": {"signal": "ttft", "threshold": "3s"}}}],
     }))
-    assert [p.long for p in svc.slos[0].pairs] == ["6h", "1d", "3d"]
+    assert [p.long for p in svc.slos[0].pairs] == ["30m", "6h", "1d", "3d"]  # the very-fast pair takes 1h/5m's place
     assert "could never fire" in svc.warnings[0]
 
 

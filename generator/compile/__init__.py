@@ -46,7 +46,7 @@ def compile_bundle(service: ResolvedService) -> Bundle:
     groups, alerts = [], {}
     for slo in service.slos:
         alerts[slo.name] = [dashboard_links.link(r, service) for r in alert_rules.build(slo)]
-        rules = [*sli_rules.build(slo), *meta_rules.build(slo), *alerts[slo.name]]
+        rules = [*sli_rules.build(slo), *meta_rules.build(slo), *alert_rules.conditions(slo), *alerts[slo.name]]
         groups.append(RuleGroup(conv.rule_group(service.name, slo.name), tuple(rules), interval=slo.evaluation_interval))
         for runbook in runbooks.build(slo, service.profile):
             files[PurePosixPath(conv.runbook_file(runbook.alert).as_posix())] = runbook

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from generator import conventions as conv
 from generator import promql as q
-from generator.compile.sli_rules import RAW_UP_TO_SECONDS, recording_selector
+from generator.compile.sli_rules import recording_selector
 from generator.durations import format_number, parse_seconds
-from generator.ir import AlertingRule
+from generator.ir import AlertingRule, RecordingRule
 from generator.resolve import ResolvedSLO
 from generator.windows import BurnPair
 
@@ -15,8 +15,61 @@ def build(slo: ResolvedSLO) -> list[AlertingRule]:
     return [_burn(slo, pair) for pair in slo.pairs] + [_nodata(slo)]
 
 
+def conditions(slo: ResolvedSLO) -> list[RecordingRule]:
+    """Per severity with more than one pair: whether any of its pairs burns, which the latch holds on."""
+    out = []
+    for severity in (conv.SEVERITY_PAGE, conv.SEVERITY_TICKET):
+        pairs = tier_pairs(slo, severity)
+        if len(pairs) > 1:
+            out.append(RecordingRule(conv.burn_condition(severity), _any(slo, pairs), slo.identity))
+    return out
+
+
+def tier_pairs(slo: ResolvedSLO, severity: str) -> tuple[BurnPair, ...]:
+    """The SLO's pairs of one severity, fastest first: the order ties are broken in."""
+    return tuple(p for p in slo.pairs if p.severity == severity)
+
+
 def alert_labels(slo: ResolvedSLO, severity: str, category: str) -> dict[str, str]:
     return {**slo.labels, conv.LABEL_SEVERITY: severity, conv.LABEL_CATEGORY: category, **slo.identity}
+
+
+def alert_expr(slo: ResolvedSLO, pair: BurnPair) -> str:
+    """The pair's condition, latched so that one incident raises one alert of each severity.
+
+    The pairs of a severity share one alert name; without the latch an outage raised one alert
+    per pair (three pages as the slower windows caught up, each a new notification). The latch
+    reads ALERTS from the previous evaluation, so it holds on Prometheus and vmalert alike; a tie
+    in one evaluation goes to the faster pair by its condition, not by rule order."""
+    pairs = tier_pairs(slo, pair.severity)
+    if len(pairs) == 1:
+        return burn_expr(slo, pair)
+    on = f"{conv.LABEL_SLO}, {conv.LABEL_SERVICE}"
+    faster = pairs[: pairs.index(pair)]
+    own = burn_expr(slo, pair)
+    others = _alerts_of(slo, pair, "!=")
+    if faster:
+        start = q.shape(q.LATCH_TIE, own=own, on=on, faster=_any(slo, faster), others=others)
+    else:
+        start = q.shape(q.LATCH_START, own=own, on=on, others=others)
+    burning = recording_selector(conv.burn_condition(pair.severity), slo)
+    return q.shape(q.LATCH_HOLD, start=start, any=burning, on=on, mine=_alerts_of(slo, pair, "="))
+
+
+def _any(slo: ResolvedSLO, pairs: tuple[BurnPair, ...]) -> str:
+    return q.OR.join(f"({burn_expr(slo, p)})" if len(pairs) > 1 else burn_expr(slo, p) for p in pairs)
+
+
+def _alerts_of(slo: ResolvedSLO, pair: BurnPair, op: str) -> q.Selector:
+    """This SLO's firing burn alerts of the pair's severity: its own (=) or the other pairs' (!=)."""
+    matchers = (
+        q.Matcher(conv.LABEL_ALERTNAME, "=", slo.burn_alert),
+        q.Matcher(conv.LABEL_ALERTSTATE, "=", conv.STATE_FIRING),
+        q.Matcher(conv.LABEL_SEVERITY, "=", pair.severity),
+        *(q.Matcher(k, "=", v) for k, v in slo.identity.items()),
+        q.Matcher(conv.LABEL_TIER, op, pair.tier),
+    )
+    return q.Selector(conv.ALERTS, matchers)
 
 
 def burn_expr(slo: ResolvedSLO, pair: BurnPair) -> str:
@@ -31,31 +84,32 @@ def burn_expr(slo: ResolvedSLO, pair: BurnPair) -> str:
 
 
 def events_expr(slo: ResolvedSLO, window: str) -> str:
-    """Bad events in the window. An average rate times the window would overcount while the
-    window is not yet full of data (a new service), so derived windows sum the 5m rates instead."""
-    if parse_seconds(window) <= RAW_UP_TO_SECONDS:
-        return q.shape(q.EVENTS_RAW, rate=recording_selector(conv.sli_error_rate(window), slo), seconds=int(parse_seconds(window)))
-    base = recording_selector(conv.sli_error_rate(conv.RATE_BASE_WINDOW), slo)
-    return q.shape(q.EVENTS_DERIVED, rate=base, window=window, interval=format_number(parse_seconds(slo.evaluation_interval)))
+    """Bad events in the window: its mean rate times its length (a long window's missing pieces count as none)."""
+    return q.shape(q.EVENTS_RAW, rate=recording_selector(conv.sli_error_rate(window), slo), seconds=int(parse_seconds(window)))
 
 
 def _burn(slo: ResolvedSLO, pair: BurnPair) -> AlertingRule:
     labels = alert_labels(slo, pair.severity, slo.category)
     labels[conv.LABEL_LONG_WINDOW] = pair.long
     labels[conv.LABEL_SHORT_WINDOW] = pair.short
+    labels[conv.LABEL_TIER] = pair.tier
     remaining = recording_selector(conv.BUDGET_REMAINING, slo)
     about = f" ({q.go_text(slo.description)})" if slo.description else ""
+    holds = (
+        f"It stays the one {pair.severity} alert of this incident while any {pair.severity} pair of the SLO burns. "
+        if len(tier_pairs(slo, pair.severity)) > 1 else ""
+    )
     description = (
         f"SLO {slo.name}{about}: {slo.objective_text}% {q.go_text(slo.sli.phrase)} over {slo.period}. "
         f'Over the last {pair.long} and {pair.short}, bad events ran at {{{{ $value | printf "%.1f" }}}}x the sustainable rate; '
-        f"at {format_number(float(pair.factor))}x, {format_number(float(pair.budget_percent))}% of the {slo.period} error budget "
-        f"goes in {pair.long}. "
+        f"at {format_number(float(pair.factor))}x, {format_number(round(float(pair.budget_percent), 2))}% of the {slo.period} error budget "
+        f"goes in {pair.long}. {holds}"
         f"Budget left over {slo.period}: {{{{ with query `{remaining}` }}}}{{{{ . | first | value | humanizePercentage }}}}"
         f"{{{{ else }}}}unknown{{{{ end }}}}."
     )
     return AlertingRule(
         alert=slo.burn_alert,
-        expr=burn_expr(slo, pair),
+        expr=alert_expr(slo, pair),
         labels=labels,
         annotations={
             "summary": f"{slo.service}: the {slo.name} SLO is burning its error budget too fast",

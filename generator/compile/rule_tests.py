@@ -21,6 +21,7 @@ from generator.errors import SlogenError
 from generator.ir import AlertCheck, AlertingRule, ExprCheck, RuleTestFile, Series, TestCase
 from generator.profiles import Profile
 from generator.resolve import HistogramSLI, RatioSLI, ResolvedService, ResolvedSLO
+from generator.windows import BurnPair
 
 RATE = 600  # requests per minute in every scenario but the low-traffic one
 HEALTHY_LEAD = 180  # minutes of clean traffic before a fault, so long windows hold history
@@ -251,23 +252,15 @@ def _timeline(
     end = scenario.traffic.minutes
     burn_rules = {(r.labels[conv.LABEL_LONG_WINDOW], r.labels[conv.LABEL_SHORT_WINDOW]): r for r in rules if conv.LABEL_LONG_WINDOW in r.labels}
     checks: list[ExprCheck] = []
-    fired = {conv.SEVERITY_PAGE: False, conv.SEVERITY_TICKET: False}
-    for pair in slo.pairs:
-        rule = burn_rules[(pair.long, pair.short)]
-        query = _alerts_query(rule)
-        first_fire, last_silent, silent = _decided(model.states(pair))
-        if first_fire is not None:
-            fired[pair.severity] = True
-            if last_silent is not None:
-                checks.append(ExprCheck(query, _minutes(last_silent)))
-            checks.append(ExprCheck(query, _minutes(first_fire), ((_alerts_sample(rule), 1.0),)))
-        else:
-            if not silent:
-                raise ScenarioError(f"SLO {slo.name}, {scenario.name}: the {pair.long}/{pair.short} pair is never decided")
-            checks += [ExprCheck(query, _minutes(t)) for t in silent]
+    fired = {}
     for severity, expected in ((conv.SEVERITY_PAGE, expect_page), (conv.SEVERITY_TICKET, expect_ticket)):
-        has_tier = any(p.severity == severity for p in slo.pairs)
-        if expected is not None and has_tier and fired[severity] != expected:
+        pairs = alert_rules.tier_pairs(slo, severity)
+        if not pairs:
+            continue
+        states = {p: model.states(p) for p in pairs}
+        rule_of = {p: burn_rules[(p.long, p.short)] for p in pairs}
+        fired[severity] = _tier_checks(slo, severity, states, rule_of, end, checks, scenario.name)
+        if expected is not None and fired[severity] != expected:
             raise ScenarioError(f"SLO {slo.name}, {scenario.name}: the {severity} tier {'did not fire' if expected else 'fired'}")
     nodata = next(r for r in rules if r.alert == slo.nodata_alert)
     checks.append(ExprCheck(_alerts_query(nodata), _minutes(end)))
@@ -276,6 +269,49 @@ def _timeline(
         series=_series(service, slo, scenario.traffic),
         exprs=tuple(sorted(checks, key=lambda c: (parse_seconds(c.eval_time), c.expr))),
     )
+
+
+def _tier_checks(
+    slo: ResolvedSLO, severity: str, states: dict[BurnPair, tuple[State, ...]], rule_of: dict[BurnPair, AlertingRule],
+    end: int, checks: list[ExprCheck], scenario: str,
+) -> bool:
+    """Checks for one severity's alerts; True when the tier fires.
+
+    The severity fires while any of its pairs does; the latch makes that exactly one alert, so the
+    test counts them. Which pair holds it is asserted where the model leaves no doubt: that pair
+    fires first while every other pair of the severity is certainly silent up to then."""
+    pairs = list(states)
+    any_state = tuple(_any_state(s) for s in zip(*states.values(), strict=True))
+    first_fire, last_silent, silent = _decided(any_state)
+    query = _count_query(slo, severity) if len(pairs) > 1 else _alerts_query(rule_of[pairs[0]])
+    one = ((_render_series("", {}), 1.0),) if len(pairs) > 1 else ((_alerts_sample(rule_of[pairs[0]]), 1.0),)
+    if first_fire is None:
+        if not silent:
+            raise ScenarioError(f"SLO {slo.name}, {scenario}: the {severity} tier is never decided")
+        checks += [ExprCheck(query, _minutes(t)) for t in silent]
+        return False
+    if last_silent is not None:
+        checks.append(ExprCheck(query, _minutes(last_silent)))
+    checks.append(ExprCheck(query, _minutes(first_fire), one))
+    if any_state[end] == "fire" and end != first_fire:
+        checks.append(ExprCheck(query, _minutes(end), one))  # still one alert once the slower pairs catch up
+    if len(pairs) > 1:
+        owner = next(p for p in pairs if states[p][first_fire] == "fire")
+        if all(states[p][t] == "silent" for p in pairs if p != owner for t in range(1, first_fire + 1)):
+            rule = rule_of[owner]
+            checks.append(ExprCheck(_alerts_query(rule), _minutes(first_fire), ((_alerts_sample(rule), 1.0),)))
+    return True
+
+
+def _any_state(states: tuple[State, ...]) -> State:
+    if "fire" in states:
+        return "fire"
+    return "silent" if all(s == "silent" for s in states) else "unknown"
+
+
+def _count_query(slo: ResolvedSLO, severity: str) -> str:
+    match = {conv.LABEL_ALERTNAME: slo.burn_alert, conv.LABEL_ALERTSTATE: conv.STATE_FIRING, conv.LABEL_SEVERITY: severity, **slo.identity}
+    return f"count({q.Selector(conv.ALERTS, tuple(q.Matcher(k, '=', v) for k, v in match.items()))})"
 
 
 @lru_cache(maxsize=4096)  # SLOs of the same shape get the same states
@@ -304,7 +340,10 @@ def _annotations(service: ResolvedService, slo: ResolvedSLO, rules: list[Alertin
     left = f"{(1 - value) * 100:.4g}%"
     at = 10
     expected = []
+    owners = {(ps[0].long, ps[0].short) for s in (conv.SEVERITY_PAGE, conv.SEVERITY_TICKET) if (ps := alert_rules.tier_pairs(slo, s))}
     for rule in burn:
+        if (rule.labels[conv.LABEL_LONG_WINDOW], rule.labels[conv.LABEL_SHORT_WINDOW]) not in owners:
+            continue  # the latch: every pair burns from the first minute, and the fastest of each severity holds it
         annotations = {
             k: _expand(v, value=f"{value:.1f}", left=left) for k, v in rule.annotations.items()
         }

@@ -1,9 +1,12 @@
 """SLI recordings: bad and total event rates per window, then their ratio.
 
-Only the windows up to an hour read raw series; longer ones average the 5m recordings, so
-Prometheus never re-scans raw series over days. Averaging rates then dividing keeps long
-windows traffic-weighted (sum of bad over sum of total), unlike an average of ratios, and a
-quiet hour adds zero to both sides instead of a NaN.
+Windows up to an hour read raw series. A longer window is the mean of consecutive shorter
+windows that end now, each already recorded (6h is three 2h rates, 2h two 1h rates, 30d ten 3d
+rates), read with `offset`: the same span as a raw rate(), with no lag, from a handful of samples
+instead of days of raw ones. Averaging rates then dividing keeps long windows traffic-weighted
+(sum of bad over sum of total), unlike an average of ratios. A piece from before the data began
+(a new service, a Prometheus that lost its history) counts as zero on both sides: the ratio covers
+what exists and the window's event count is not overstated.
 """
 
 from __future__ import annotations
@@ -12,15 +15,12 @@ from functools import lru_cache
 
 from generator import conventions as conv
 from generator import promql as q
-from generator.durations import parse_seconds
+from generator.durations import format_duration, parse_seconds
 from generator.ir import RecordingRule
 from generator.promql import Selector
 from generator.resolve import HistogramSLI, RatioSLI, ResolvedSLO
 
-# Windows this short read raw counters: no page window (1h, 6h) may lag behind a real outage, or
-# slogen would page later than a generator that scans raw series everywhere. Only the ticket tier's
-# day-long windows average the 5m recordings, where the big savings are.
-RAW_UP_TO_SECONDS = 6 * 3600
+RAW_UP_TO_SECONDS = 3600
 
 
 def recording_selector(metric: str, slo: ResolvedSLO) -> Selector:
@@ -45,16 +45,35 @@ def raw_total_rate(slo: ResolvedSLO, window: str) -> str:
     return q.shape(q.RATE_SUM, sel=slo.sli.total, window=window)
 
 
+def composed_rate(metric: str, slo: ResolvedSLO, window: str, piece: str) -> str:
+    """The window's mean rate from consecutive `piece` windows ending now, a missing one as zero."""
+    sel = recording_selector(metric, slo)
+    n = int(parse_seconds(window) // parse_seconds(piece))
+    step = int(parse_seconds(piece))
+    terms = [str(sel)] + [q.shape(q.PIECE, sel=sel, offset=format_duration(k * step)) for k in range(1, n)]
+    return q.shape(q.COMPOSED, terms="\n+ ".join(terms), n=n)
+
+
+def piece_of(window: str, shorter: list[str]) -> str | None:
+    """The longest recorded window above the raw limit's base that divides `window`, if any."""
+    seconds = parse_seconds(window)
+    fits = [w for w in shorter if parse_seconds(w) >= RAW_UP_TO_SECONDS and seconds % parse_seconds(w) == 0]
+    return max(fits, key=parse_seconds, default=None)
+
+
 def build(slo: ResolvedSLO) -> list[RecordingRule]:
     labels = slo.identity
     rates: list[RecordingRule] = []
     ratios: list[RecordingRule] = []
+    done: list[str] = []
     for window in slo.windows:
-        if parse_seconds(window) <= RAW_UP_TO_SECONDS:
+        piece = piece_of(window, done) if parse_seconds(window) > RAW_UP_TO_SECONDS else None
+        if piece is None:
             err, tot = raw_error_rate(slo, window), raw_total_rate(slo, window)
         else:
-            err = q.shape(q.WINDOW_AVG, sel=recording_selector(conv.sli_error_rate(conv.RATE_BASE_WINDOW), slo), window=window)
-            tot = q.shape(q.WINDOW_AVG, sel=recording_selector(conv.sli_total_rate(conv.RATE_BASE_WINDOW), slo), window=window)
+            err = composed_rate(conv.sli_error_rate(piece), slo, window, piece)
+            tot = composed_rate(conv.sli_total_rate(piece), slo, window, piece)
+        done.append(window)
         rates.append(RecordingRule(conv.sli_error_rate(window), err, labels))
         rates.append(RecordingRule(conv.sli_total_rate(window), tot, labels))
         ratio = q.shape(

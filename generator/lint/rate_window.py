@@ -12,7 +12,6 @@ from generator.durations import parse_seconds
 from generator.lint.base import Check, Context, Problem, Severity
 
 RANGE_FUNCTIONS = {"rate", "irate", "increase", "delta", "idelta", "deriv"}
-MIN_SCRAPES = 4
 
 
 def ranges(node: object) -> list[tuple[str, dt.timedelta]]:
@@ -45,11 +44,11 @@ class RateWindow(Check):
             interval = intervals.get(Path(str(path)).name, ctx.services[0].scrape_interval)
             scrape = parse_seconds(interval)
             for func, window in ranges(promql_parser.parse(rule["expr"])):
-                if window.total_seconds() < MIN_SCRAPES * scrape:
+                if window.total_seconds() < conv.MIN_SCRAPES * scrape:
                     problems.append(
                         self.problem(
                             f"{path}: {rule.get('record') or rule.get('alert')}",
-                            f"{func}() over {window.total_seconds():g}s holds fewer than {MIN_SCRAPES} scrapes at a "
+                            f"{func}() over {window.total_seconds():g}s holds fewer than {conv.MIN_SCRAPES} scrapes at a "
                             f"{interval} scrape interval",
                         )
                     )

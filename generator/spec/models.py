@@ -276,6 +276,11 @@ class Alerting(Strict):
 
     page: bool | None = Field(None, description="Emit the page tier (severity critical). Default true.")
     ticket: bool | None = Field(None, description="Emit the ticket tier (severity warning). Default true.")
+    very_fast: bool | None = Field(
+        None,
+        description="Add a very-fast page pair (5m/1m and longer) where the Workbook's 1h/5m pair pages a total outage late, "
+        "as it does below about 99.9%; `slogen explain` shows its threshold and detection time. Default true.",
+    )
     min_events: int | None = Field(
         None, ge=0, description="Bad events the long window must hold before a burn alert fires, so one failure at low traffic never pages. Default 5."
     )

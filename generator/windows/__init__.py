@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
@@ -22,6 +23,14 @@ class BurnPair:
     short: str
     budget_percent: Fraction
     factor: Fraction
+    tier: str  # very-fast, fast or slow within its severity: the `burnrate_tier` label
+
+    def bad_share(self, budget: Fraction) -> Fraction:
+        return self.factor * budget
+
+    def outage_seconds(self, budget: Fraction) -> Fraction:
+        """Rule time from the start of a total outage until both windows exceed the threshold."""
+        return self.bad_share(budget) * max(self.long_seconds, self.short_seconds)
 
     @property
     def long_seconds(self) -> int:
@@ -33,9 +42,21 @@ class BurnPair:
 
 
 @dataclass(frozen=True)
+class VeryFast:
+    """How to derive the very-fast page tier of one SLO: the first window pair whose threshold,
+    spending `budget_percent` of the budget, lies in [min_bad_share, max_bad_share] once raised to the floor."""
+
+    budget_percent: Fraction
+    min_bad_share: Fraction
+    max_bad_share: Fraction
+    windows: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class Catalog:
     period: str
     pairs: tuple[BurnPair, ...]
+    very_fast: VeryFast | None = None
 
     @property
     def windows(self) -> tuple[str, ...]:
@@ -61,9 +82,40 @@ def catalogs() -> dict[int, Catalog]:
             for row in data[tier]:
                 pct = Fraction(str(row["budget_percent"]))
                 long_s = int(parse_seconds(row["long"]))
-                pairs.append(BurnPair(severity, row["long"], row["short"], pct, factor(pct, period, long_s)))
-        out[period] = Catalog(format_duration(period), tuple(pairs))
+                pairs.append(BurnPair(severity, row["long"], row["short"], pct, factor(pct, period, long_s), row["tier"]))
+        vf = data.get("very_fast")
+        very_fast = None
+        if vf is not None:
+            very_fast = VeryFast(
+                Fraction(str(vf["budget_percent"])), Fraction(str(vf["min_bad_share"])), Fraction(str(vf["max_bad_share"])),
+                tuple((w["long"], w["short"]) for w in vf["windows"]),
+            )
+        out[period] = Catalog(format_duration(period), tuple(pairs), very_fast)
     return out
+
+
+def very_fast_pair(catalog: Catalog, budget: Fraction, scrape_seconds: float, pages: tuple[BurnPair, ...]) -> BurnPair | None:
+    """The very-fast page pair for an SLO with this budget, or None where the Workbook's pages are as fast.
+
+    The threshold follows from the budget share (the same arithmetic as every pair), raised to the
+    floor so that short blips never page; a window shorter than four scrapes is lengthened, since
+    one missed scrape would empty it."""
+    vf = catalog.very_fast
+    if vf is None:
+        return None
+    period = int(parse_seconds(catalog.period))
+    fastest = min((p.outage_seconds(budget) for p in pages if p.bad_share(budget) < 1), default=None)
+    for long, short in vf.windows:
+        long_s = int(parse_seconds(long))
+        short_s = max(int(parse_seconds(short)), math.ceil(conv.MIN_SCRAPES * scrape_seconds))
+        if short_s >= long_s:
+            continue
+        share = max(factor(vf.budget_percent, period, long_s) * budget, vf.min_bad_share)
+        if share > vf.max_bad_share:
+            continue
+        pair = BurnPair(conv.SEVERITY_PAGE, long, format_duration(short_s), share / budget * long_s / period * 100, share / budget, conv.TIER_VERY_FAST)
+        return pair if fastest is None or pair.outage_seconds(budget) < fastest else None
+    return None
 
 
 def supported_periods() -> list[str]:
