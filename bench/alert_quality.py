@@ -132,7 +132,7 @@ def _compress(values: list[float | None]) -> str:
             step = values[i + 1] - values[i] if i + 1 < len(values) and values[i + 1] is not None else 0
             while j + 1 < len(values) and values[j + 1] is not None and abs(values[j + 1] - values[j] - step) < 1e-9:
                 j += 1
-            parts.append(f"{values[i]:g}+{step:g}x{j - i}" if j > i else f"{values[i]:g}")
+            parts.append(f"{values[i]:.12g}+{step:.12g}x{j - i}" if j > i else f"{values[i]:.12g}")
         i = j + 1
     return " ".join(parts)
 

@@ -2,7 +2,7 @@
 
 Data: `claude_api_requests_total` for 5 models x 20 features x 8 status codes (800 series) at a 1m
 scrape for the last 3.5 days (the longest raw window either rule set reads is Sloth's 3d), plus
-30 days of each rule set's own 5m SLI recordings, which their period windows read, as they would
+30 days of the SLI recordings each rule set's long windows read back in time, as they would be
 after a month in production. Both rule sets protect the same availability SLO (99.5%, 30d).
 Prometheus evaluates both every minute; the figures are Prometheus' own per-group evaluation
 times (`/api/v1/rules`, the same numbers as `prometheus_rule_group_last_duration_seconds`).
@@ -25,20 +25,43 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from alert_quality import METRIC, slogen_rules, sloth_rules  # noqa: E402
+from alert_quality import REQUESTS as METRIC, sloth_rules  # noqa: E402
 
+from generator import pipeline  # noqa: E402
 from generator.stack import HOST, free_port, wait_for  # noqa: E402
+from generator.write import write  # noqa: E402
+
+# The same availability SLO as Sloth's example, nothing else: rule cost compared like for like.
+SPEC = """\
+version: 1
+service: bench
+slos:
+  - name: availability
+    objective: 99.5
+    window: 30d
+    sli: {availability: {}}
+budgets: {rate_limits: {enabled: false}}
+alerts:
+  ttft_p95: {enabled: false}
+  error_burst: {enabled: false}
+  server_errors: {enabled: false}
+  truncations: {enabled: false}
+  cache_reads: {enabled: false}
+  output_speed: {enabled: false}
+"""
 
 MODELS = [f"claude-model-{i}" for i in range(5)]
 FEATURES = [f"feature-{i:02d}" for i in range(20)]
 STATUSES = ["200", "400", "404", "429", "500", "503", "529", "timeout"]
 RAW_MINUTES = int(3.5 * 1440)
 RECORDED_DAYS = 30
-# The 5m SLI recordings each rule set's 30d window reads, with the labels its rules give them.
+# The SLI recordings each rule set's long windows read back in time, with the labels its rules give them:
+# slogen's composed windows read their pieces at offsets up to 27 days, Sloth's 30d averages its 5m ratio.
 RECORDINGS = {
     "slogen": [
-        ('slo:sli_error:rate5m{service="bench",slo="availability"}', 0.05),
-        ('slo:sli_total:rate5m{service="bench",slo="availability"}', 10.0),
+        (f'slo:sli_{kind}:rate{w}{{service="bench",slo="availability"}}', value)
+        for w in ("1h", "2h", "6h", "1d", "3d")
+        for kind, value in (("error", 0.05), ("total", 10.0))
     ],
     "sloth": [
         (
@@ -48,6 +71,14 @@ RECORDINGS = {
         )
     ],
 }
+
+
+def slogen_rules(folder: Path) -> Path:
+    spec = folder / "slo.yaml"
+    spec.write_text(SPEC)
+    _, rendered = pipeline.build(spec)
+    write(folder / "out", rendered)
+    return next((folder / "out/prometheus/rules").glob("*.yaml"))
 
 
 def raw_series(path: Path, now: int) -> int:
@@ -101,6 +132,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="slogen-promcost-") as tmp:
         folder = Path(tmp)
         rule_sets = {"slogen": slogen_rules(folder), "sloth": sloth_rules(folder)}
+
         now = int(time.time()) // 60 * 60
         t0 = time.perf_counter()
         samples, data = backfill(folder, now)

@@ -76,6 +76,27 @@ def test_faults_reach_exactly_the_routed_receivers_and_healthy_traffic_pages_nob
     assert not any(r == "cost-email" for r, _ in sink.alerts(slo="availability"))
 
 
+def test_an_outage_is_one_page_per_receiver(stack):
+    """With minutes of history the 1h/5m and very-fast pairs burn within seconds of each other: both conditions
+    hold, one alert fires (the latch) and each paged receiver is told once (test_inhibition shows the symptoms wait behind it)."""
+    sink, traffic = stack.sink, stack.sim.traffic
+    wait_for(lambda: stack.query(f'slo:sli_error:ratio_rate5m{{service="{SERVICE}", slo="availability"}}'), 60, "SLO recordings from the scraped traffic")
+    time.sleep(20)
+    traffic.fault = "outage"
+    wait_for(lambda: sink.receivers_of(alert("AvailabilityErrorBudgetBurn"), severity="critical"), 150, "the page delivered")
+    selector = f'{{service="{SERVICE}", slo="availability"}}'
+    for window, factor in (("1h", 14.4), ("5m", 40)):  # the 1h/5m pair and the very-fast 5m/1m one
+        wait_for(lambda w=window, f=factor: stack.query(f"{conv.sli_error_ratio(w)}{selector} / 0.005 > {f}"), 90, f"the {window} window burning")
+    time.sleep(20)  # several evaluations and group intervals with both pairs burning
+    pages = stack.firing(alertname=alert("AvailabilityErrorBudgetBurn"), severity="critical")
+    told = [(r, a["labels"].get(conv.LABEL_TIER)) for r, a in sink.alerts(alertname=alert("AvailabilityErrorBudgetBurn"), severity="critical")
+            if a["status"] == "firing"]
+    assert len(pages) == 1, [p["labels"] for p in pages]
+    # Whichever pair fired first holds the page (with minutes of history the 1h window fills fastest).
+    assert sorted(r for r, _ in told) == ["oncall", "slack-alerts"] and len({tier for _, tier in told}) == 1, told
+    assert pages[0]["labels"][conv.LABEL_TIER] == told[0][1]
+
+
 def test_demo_plays_faults_against_the_real_stack_and_prints_who_is_told():
     result = subprocess.run(
         [sys.executable, "-m", "generator", "demo", str(ROOT / "slo.yaml"), "--faults", "none,outage", "--seconds", "35"],

@@ -281,8 +281,7 @@ def _tier_checks(
     test counts them. Which pair holds it is asserted where the model leaves no doubt: that pair
     fires first while every other pair of the severity is certainly silent up to then."""
     pairs = list(states)
-    any_state = tuple(_any_state(s) for s in zip(*states.values(), strict=True))
-    first_fire, last_silent, silent = _decided(any_state)
+    first_fire, last_silent, silent, holds_at_end, owner = _tier_plan(tuple(states.values()))
     query = _count_query(slo, severity) if len(pairs) > 1 else _alerts_query(rule_of[pairs[0]])
     one = ((_render_series("", {}), 1.0),) if len(pairs) > 1 else ((_alerts_sample(rule_of[pairs[0]]), 1.0),)
     if first_fire is None:
@@ -293,14 +292,24 @@ def _tier_checks(
     if last_silent is not None:
         checks.append(ExprCheck(query, _minutes(last_silent)))
     checks.append(ExprCheck(query, _minutes(first_fire), one))
-    if any_state[end] == "fire" and end != first_fire:
+    if holds_at_end and end != first_fire:
         checks.append(ExprCheck(query, _minutes(end), one))  # still one alert once the slower pairs catch up
-    if len(pairs) > 1:
-        owner = next(p for p in pairs if states[p][first_fire] == "fire")
-        if all(states[p][t] == "silent" for p in pairs if p != owner for t in range(1, first_fire + 1)):
-            rule = rule_of[owner]
-            checks.append(ExprCheck(_alerts_query(rule), _minutes(first_fire), ((_alerts_sample(rule), 1.0),)))
+    if len(pairs) > 1 and owner is not None:
+        rule = rule_of[pairs[owner]]
+        checks.append(ExprCheck(_alerts_query(rule), _minutes(first_fire), ((_alerts_sample(rule), 1.0),)))
     return True
+
+
+@lru_cache(maxsize=4096)  # SLOs of the same shape get the same states
+def _tier_plan(states: tuple[tuple[State, ...], ...]) -> tuple[int | None, int | None, tuple[int, ...], bool, int | None]:
+    """(first fire, last silent before it, silent minutes, firing at the end, the pair that certainly holds it)."""
+    any_state = tuple(_any_state(s) for s in zip(*states, strict=True))
+    first_fire, last_silent, silent = _decided(any_state)
+    if first_fire is None:
+        return None, None, silent, False, None
+    owner = next(i for i, s in enumerate(states) if s[first_fire] == "fire")
+    certain = all(s[t] == "silent" for i, s in enumerate(states) if i != owner for t in range(1, first_fire + 1))
+    return first_fire, last_silent, silent, any_state[-1] == "fire", owner if certain else None
 
 
 def _any_state(states: tuple[State, ...]) -> State:
