@@ -27,7 +27,7 @@ RAW_MARGIN = 0.05
 DERIVED_MARGIN = 0.10
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one instance per shape (_traffic): identity is equality, and hashing stays O(1)
 class Traffic:
     """Events per minute: index i holds what happened in minute (i-1, i]; index 0 is the first sample."""
 
@@ -83,13 +83,15 @@ class Model:
 
     def states(self, pair: BurnPair) -> tuple[State, ...]:
         """The pair's state at every minute of the traffic; SLOs of the same shape share one computation."""
-        return _states(self.slo.budget, self.slo.min_events, pair, self.traffic)
+        return _states(float(pair.factor * self.slo.budget), self.slo.min_events, pair.long_seconds, pair.short_seconds, self.traffic)
 
     def state(self, pair: BurnPair, t: int) -> State:
         """Whether the pair's alert is certainly firing, certainly silent, or too close to call at minute t."""
-        threshold = float(pair.factor * self.slo.budget)
+        return self._state(float(pair.factor * self.slo.budget), pair.long_seconds, pair.short_seconds, t)
+
+    def _state(self, threshold: float, long_seconds: int, short_seconds: int, t: int) -> State:
         verdicts = set()
-        for window in (pair.long_seconds, pair.short_seconds):
+        for window in (long_seconds, short_seconds):
             derived = window > RAW_UP_TO_SECONDS
             lag, margin = (DERIVED_LAG_MINUTES, DERIVED_MARGIN) if derived else (0, RAW_MARGIN)
             ratios = [self._stats(t - d, window // 60)[0] for d in range(lag + 1) if t - d >= 1]
@@ -102,9 +104,8 @@ class Model:
             else:
                 verdicts.add("unknown")
         if self.slo.min_events:
-            derived = pair.long_seconds > RAW_UP_TO_SECONDS
-            lag = DERIVED_LAG_MINUTES if derived else 0
-            events = [self._stats(t - d, pair.long_seconds // 60)[1] for d in range(lag + 1) if t - d >= 1]
+            lag = DERIVED_LAG_MINUTES if long_seconds > RAW_UP_TO_SECONDS else 0
+            events = [self._stats(t - d, long_seconds // 60)[1] for d in range(lag + 1) if t - d >= 1]
             if min(events) > self.slo.min_events * 1.2 + 1:
                 verdicts.add("fire")
             elif max(events) < self.slo.min_events * 0.8:
@@ -117,9 +118,9 @@ class Model:
 
 
 @lru_cache(maxsize=4096)
-def _states(budget: Fraction, min_events: int, pair: BurnPair, traffic: Traffic) -> tuple[State, ...]:
-    model = Model(Shape(budget, min_events), traffic)
-    return tuple(model.state(pair, t) for t in range(traffic.minutes + 1))
+def _states(threshold: float, min_events: int, long_seconds: int, short_seconds: int, traffic: Traffic) -> tuple[State, ...]:
+    model = Model(Shape(Fraction(0), min_events), traffic)
+    return tuple(model._state(threshold, long_seconds, short_seconds, t) for t in range(traffic.minutes + 1))
 
 
 def outage_detection_minutes(slo: ResolvedSLO, pair: BurnPair) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from fractions import Fraction
 
 from generator import conventions as conv
@@ -73,7 +74,7 @@ class ResolvedSLO:
     runbook_base: str
     evaluation_interval: str
 
-    @property
+    @cached_property
     def budget(self) -> Fraction:
         """Allowed share of bad events, e.g. 0.005 for 99.5%."""
         return (100 - self.objective) / 100
@@ -92,6 +93,10 @@ class ResolvedSLO:
     def identity(self) -> dict[str, str]:
         """Labels that name this SLO's recordings."""
         return {conv.LABEL_SLO: self.name, conv.LABEL_SERVICE: self.service}
+
+    @cached_property
+    def identity_items(self) -> tuple[tuple[str, str], ...]:
+        return tuple(self.identity.items())
 
     @property
     def burn_alert(self) -> str:

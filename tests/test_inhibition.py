@@ -19,10 +19,11 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.e2e
 COMMON = {"service": "claude-assistant", "team": "ai-platform", "namespace": "monitoring"}
 PAGE = {**COMMON, "alertname": "ClaudeAssistantAvailabilityErrorBudgetBurn", "severity": "critical", "category": "availability",
-        "slo": "availability", "long_window": "1h", "short_window": "5m"}
+        "slo": "availability", "long_window": "5m", "short_window": "2m", "burnrate_tier": "very-fast"}
 SYMPTOMS = [
     {**COMMON, "alertname": "ClaudeAssistantErrorBurst", "severity": "warning", "category": "availability"},
     {**COMMON, "alertname": "ClaudeAssistantServerErrorsSustained", "severity": "warning", "category": "availability"},
+    {**COMMON, "alertname": "ClaudeAssistantOutputSpeedDegraded", "severity": "warning", "category": "latency", "model": "claude-sonnet-4-6"},
 ]
 
 

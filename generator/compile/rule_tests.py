@@ -182,14 +182,21 @@ def _status_values(slo: ResolvedSLO, profile: Profile) -> tuple[str, str, str | 
     status = _status_label(profile)
     # The exporter's spelling of these statuses, then the statuses as written (a user's good_status may name either).
     codes = ["200", "201", "204", "500", "502", "503", "529", "429", "timeout", "400", "404"]
-    spelled = list(dict.fromkeys([*map(profile.outcome.spell, codes), *codes, "ok", "error"]))
-    counted = [c for c in spelled if sli.total.admits(status, c)]
-    good = next((c for c in counted if not sli.bad.admits(status, c)), None)
-    bad = next((c for c in counted if sli.bad.admits(status, c)), None)
+    spelled = tuple(dict.fromkeys([*map(profile.outcome.spell, codes), *codes, "ok", "error"]))
+    good, bad, excluded = _classify(sli.total, sli.bad, status, spelled)
     if good is None or bad is None:
         raise ScenarioError(f"SLO {slo.name}: cannot pick status values for tests from its status matchers {sli.bad}")
-    excluded = next((c for c in spelled if not sli.total.admits(status, c)), None)
     return good, bad, excluded
+
+
+@lru_cache(maxsize=256)  # SLOs of a spec share a few status matchers; the regular expressions are the cost
+def _classify(total: q.Selector, bad: q.Selector, status: str, spelled: tuple[str, ...]) -> tuple[str | None, str | None, str | None]:
+    counted = [c for c in spelled if total.admits(status, c)]
+    return (
+        next((c for c in counted if not bad.admits(status, c)), None),
+        next((c for c in counted if bad.admits(status, c)), None),
+        next((c for c in spelled if not total.admits(status, c)), None),
+    )
 
 
 def _status_label(profile: Profile) -> str:
@@ -204,22 +211,33 @@ def _dims(profile: Profile, model: str, feature: str) -> dict[str | None, str]:
 
 def _series(service: ResolvedService, slo: ResolvedSLO, traffic: Traffic, ends_at: int | None = None) -> tuple[Series, ...]:
     profile = service.profile
-    dims = _dims(profile, "claude-sonnet-4-6", "chat")
-    good_inc = traffic.good
+    dims = tuple(_dims(profile, "claude-sonnet-4-6", "chat").items())
     sli = slo.sli
     if isinstance(sli, RatioSLI):
         good, bad, _ = _status_values(slo, profile)
-        status = _status_label(profile)
-        return (
-            Series(q.series(sli.total, {**dims, status: good}), _counter_values(good_inc, ends_at)),
-            Series(q.series(sli.total, {**dims, status: bad}), _counter_values(traffic.bad, ends_at)),
-        )
+        return _ratio_series(sli.total, dims, _status_label(profile), good, bad, traffic, ends_at)
     assert isinstance(sli, HistogramSLI)
-    le = format_number(parse_seconds(sli.threshold))
+    return _histogram_series(sli.total, sli.good.metric, sli.threshold, dims, traffic, ends_at)
+
+
+@lru_cache(maxsize=1024)  # SLOs of one shape read the same series: build them once
+def _ratio_series(
+    total: q.Selector, dims: tuple, status: str, good: str, bad: str, traffic: Traffic, ends_at: int | None
+) -> tuple[Series, ...]:
     return (
-        Series(q.series(sli.total.renamed(sli.good.metric), {**dims, "le": le}), _counter_values(good_inc, ends_at)),
-        Series(q.series(sli.total.renamed(sli.good.metric), {**dims, "le": "+Inf"}), _counter_values(traffic.total, ends_at)),
-        Series(q.series(sli.total, dims), _counter_values(traffic.total, ends_at)),
+        Series(q.series(total, {**dict(dims), status: good}), _counter_values(traffic.good, ends_at)),
+        Series(q.series(total, {**dict(dims), status: bad}), _counter_values(traffic.bad, ends_at)),
+    )
+
+
+@lru_cache(maxsize=1024)
+def _histogram_series(total: q.Selector, good_metric: str, threshold: str, dims: tuple, traffic: Traffic, ends_at: int | None) -> tuple[Series, ...]:
+    le = format_number(parse_seconds(threshold))
+    buckets = total.renamed(good_metric)
+    return (
+        Series(q.series(buckets, {**dict(dims), "le": le}), _counter_values(traffic.good, ends_at)),
+        Series(q.series(buckets, {**dict(dims), "le": "+Inf"}), _counter_values(traffic.total, ends_at)),
+        Series(q.series(total, dict(dims)), _counter_values(traffic.total, ends_at)),
     )
 
 

@@ -24,7 +24,7 @@ RAW_UP_TO_SECONDS = 3600
 
 
 def recording_selector(metric: str, slo: ResolvedSLO) -> Selector:
-    return _identified(metric, tuple(slo.identity.items()))
+    return _identified(metric, slo.identity_items)
 
 
 @lru_cache(maxsize=1024)  # every rule, test and panel of an SLO reads its recordings by the same few selectors

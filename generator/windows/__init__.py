@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import yaml
@@ -32,11 +32,11 @@ class BurnPair:
         """Rule time from the start of a total outage until both windows exceed the threshold."""
         return self.bad_share(budget) * max(self.long_seconds, self.short_seconds)
 
-    @property
+    @cached_property
     def long_seconds(self) -> int:
         return int(parse_seconds(self.long))
 
-    @property
+    @cached_property
     def short_seconds(self) -> int:
         return int(parse_seconds(self.short))
 
