@@ -61,7 +61,7 @@ def _built(spec: Path, max_slos: int) -> tuple[list, dict, list[str]]:
         built, rendered = repo.build_all(spec, max_slos)
         return [b.service for b in built], rendered, [f"{b.path.name}: {w}" for b in built for w in b.bundle.warnings]
     service = pipeline.load(spec, max_slos)
-    bundle, rendered = pipeline.compile_and_render(service)
+    bundle, rendered = pipeline.compile_and_render(service, keep_documents=False)
     return [service], rendered, list(bundle.warnings)
 
 

@@ -287,6 +287,7 @@ DEFAULT_GROUP_BY = ("alertname", LABEL_SERVICE, LABEL_SLO)
 DASHBOARD_UID_MAX = 40  # Grafana refuses longer uids
 DASHBOARD_TAG = TOOL
 DASHBOARD_KINDS = ("overview", "slos", "cost", "tokens", "ratelimits")
+DASHBOARD_SLO_ROWS = 30  # more SLOs than this share one row, repeated over an `slo` variable
 ANNOTATION_DASHBOARD = "dashboard_url"
 GRAFANA_SIDECAR_LABEL = "grafana_dashboard"  # the kube-prometheus-stack sidecar loads ConfigMaps carrying it
 

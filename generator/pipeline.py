@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import gc
+from dataclasses import replace
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 from generator.compile import compile_bundle
 from generator.ir import Bundle
-from generator.render import render_bundle
+from generator.render import render_bundle, render_document
 from generator.resolve import ResolvedService, ResolveError, resolve
 from generator.spec.load import load_spec
 from generator.spec.models import MAX_SLOS
@@ -27,10 +28,15 @@ def build(path: Path, max_slos: int = MAX_SLOS) -> tuple[Bundle, dict[PurePosixP
     return compile_and_render(load(path, max_slos))
 
 
-def compile_and_render(service: ResolvedService) -> tuple[Bundle, dict[PurePosixPath, bytes]]:
+def compile_and_render(service: ResolvedService, keep_documents: bool = True) -> tuple[Bundle, dict[PurePosixPath, bytes]]:
+    """The bundle and its bytes. Without `keep_documents` the bundle comes back without its documents,
+    each dropped once rendered, so a large build never holds every document and every byte at once."""
     with _no_cycle_collection():
         bundle = compile_bundle(service)
-        return bundle, render_bundle(bundle)
+        if keep_documents:
+            return bundle, render_bundle(bundle)
+        files, bundle = bundle.files, replace(bundle, files={})
+        return bundle, {path: render_document(files.pop(path)) for path in sorted(files)}
 
 
 @contextmanager

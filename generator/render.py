@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from functools import cache
 from pathlib import Path, PurePosixPath
 
@@ -37,6 +38,15 @@ def _yaml(data: object) -> bytes:
     return f"# {conv.HEADER}\n{yamlout.dump(data)}".encode()
 
 
+def _yaml_chunks(head: dict, key: str, items) -> bytes:  # noqa: ANN001 - an iterable of plain data
+    """A document whose bulk is one long list, rendered an item at a time (peak memory: the bytes, not the lines)."""
+    out = io.BytesIO()
+    out.write(f"# {conv.HEADER}\n".encode())
+    for chunk in yamlout.dump_chunks(head, key, items):
+        out.write(chunk.encode())
+    return out.getvalue()
+
+
 def _json(data: object) -> str:
     # json.dumps' layout (two-space indent, sorted keys, UTF-8 as is); the stdlib's indenting encoder is pure Python.
     return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE).decode()
@@ -57,15 +67,16 @@ def _rule(rule: RecordingRule | AlertingRule) -> dict:
     return out
 
 
+def _group(group) -> dict:  # noqa: ANN001 - a RuleGroup
+    g: dict = {"name": group.name}
+    if group.interval:
+        g["interval"] = group.interval
+    g["rules"] = [_rule(r) for r in group.rules]
+    return g
+
+
 def _rule_file(doc: RuleFile) -> dict:
-    groups = []
-    for group in doc.groups:
-        g: dict = {"name": group.name}
-        if group.interval:
-            g["interval"] = group.interval
-        g["rules"] = [_rule(r) for r in group.rules]
-        groups.append(g)
-    return {"groups": groups}
+    return {"groups": [_group(g) for g in doc.groups]}
 
 
 def _expr_check(check: ExprCheck) -> dict:
@@ -96,14 +107,6 @@ def _test_case(case: TestCase) -> dict:
     return out
 
 
-def _test_file(doc: RuleTestFile) -> dict:
-    return {
-        "rule_files": list(doc.rule_files),
-        "evaluation_interval": doc.evaluation_interval,
-        "tests": [_test_case(t) for t in doc.tests],
-    }
-
-
 @cache
 def _jinja() -> jinja2.Environment:
     return jinja2.Environment(
@@ -121,9 +124,10 @@ def _templated(doc: Runbook | TemplatedFile) -> bytes:
 
 def render_document(doc: Document) -> bytes:
     if isinstance(doc, RuleFile):
-        return _yaml(_rule_file(doc))
+        return _yaml_chunks({}, "groups", map(_group, doc.groups))
     if isinstance(doc, RuleTestFile):
-        return _yaml(_test_file(doc))
+        head = {"rule_files": list(doc.rule_files), "evaluation_interval": doc.evaluation_interval}
+        return _yaml_chunks(head, "tests", map(_test_case, doc.tests))
     if isinstance(doc, Runbook | TemplatedFile):
         return _templated(doc)
     if isinstance(doc, YamlDoc):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 import yaml
@@ -105,4 +106,26 @@ def dump(data: object) -> str:
         return ("{}" if data == {} else "[]" if data == [] else scalar(data)) + "\n"
     out: list[str] = []
     _lines(data, 0, out)
+    return "\n".join(out) + "\n"
+
+
+def dump_chunks(head: dict, key: str, items: Iterable[object]) -> Iterator[str]:
+    """`dump({**head, key: list(items)})`, one item at a time: a rule file of 10,000 SLOs never sits in
+    memory as one list of lines."""
+    if head:
+        yield dump(head)
+    items = iter(items)
+    first = next(items, None)
+    if first is None:
+        yield f"{scalar(key)}: []\n"
+        return
+    yield f"{scalar(key)}:\n"
+    yield _item(first)
+    for item in items:
+        yield _item(item)
+
+
+def _item(item: object) -> str:
+    out: list[str] = []
+    _lines([item], 0, out)  # a sequence under a top-level key starts at column 0
     return "\n".join(out) + "\n"

@@ -198,3 +198,29 @@ def test_overlapping_panels_and_duplicate_ids_are_reported(bundle):
     _edit(bundle, clash)
     assert ["overlaps panel 'Request rate'"] == [p.message for p in _problems(bundle, Grid())]
     assert any("panel id 2 is used more than once" in p.message for p in _problems(bundle, Identity()))
+
+
+def _many(tmp_path: Path, n: int) -> Path:
+    slos = [{"name": f"s{i:03d}", "objective": 99.5 if i % 2 else 95,
+             "sli": {"availability": {}} if i % 2 else {"latency": {"signal": "ttft", "threshold": "3s"}}} for i in range(n)]
+    spec = tmp_path / f"slo-{n}.yaml"
+    spec.write_text(yaml.safe_dump({"version": 1, "service": "fleet", "slos": slos}))
+    _, rendered = build(spec)
+    out = tmp_path / f"out-{n}"
+    write(out, rendered)
+    return out
+
+
+def test_past_a_few_dozen_slos_one_row_repeats_over_an_slo_variable_and_the_board_stops_growing(tmp_path):
+    few, many = _many(tmp_path, conv.DASHBOARD_SLO_ROWS), _many(tmp_path, 3 * conv.DASHBOARD_SLO_ROWS)
+    rows = [p for p in boards(few)["fleet-slos"]["panels"] if p["type"] == "row"]
+    assert len(rows) == conv.DASHBOARD_SLO_ROWS and not any(r.get("repeat") for r in rows)
+    board = boards(many)["fleet-slos"]
+    rows = [p for p in board["panels"] if p["type"] == "row"]
+    assert [(r["title"], r["repeat"]) for r in rows] == [("$slo", "slo")]
+    variable = next(v for v in board["templating"]["list"] if v["name"] == "slo")
+    assert variable["multi"] and variable["includeAll"] and 'slo:objective:ratio{service="fleet"}' in variable["query"]
+    assert all('slo=~"$slo"' in expr for where, expr in queries(board) if "slo:" in expr and not where.startswith("variable"))
+    assert _problems(many, Schema()) == [] and _problems(many, QueryParse()) == [] and _problems(many, Sources()) == []
+    assert _problems(many, Grid()) == [] and _problems(many, Identity()) == []
+    assert (many / "grafana/dashboards/fleet-slos.json").stat().st_size < (few / "grafana/dashboards/fleet-slos.json").stat().st_size / 5

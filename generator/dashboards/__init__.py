@@ -14,7 +14,7 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models import dashboard as dm
 
 from generator import conventions as conv
-from generator.dashboards.panels import DATASOURCE
+from generator.dashboards.panels import choice
 from generator.dashboards.queries import Queries
 from generator.dashboards.views import VIEWS, available
 from generator.ir import DashboardConfigMap, Document, JsonDoc, YamlDoc
@@ -29,18 +29,7 @@ def _variables(qs: Queries) -> list:
     for name in (conv.LABEL_MODEL, conv.LABEL_FEATURE):
         if qs.label(name) is None:
             continue
-        variables.append(
-            db.QueryVariable(name)
-            .label(name.capitalize())
-            .datasource(DATASOURCE)
-            .query(f"label_values({requests}, {qs.label(name)})")
-            .refresh(dm.VariableRefresh.ON_TIME_RANGE_CHANGED)
-            .sort(dm.VariableSort.ALPHABETICAL_ASC)
-            .multi(True)
-            .include_all(True)
-            .all_value(".*")
-            .current(dm.VariableOption(selected=True, text="All", value="$__all"))
-        )
+        variables.append(choice(name, name.capitalize(), f"label_values({requests}, {qs.label(name)})"))
     return variables
 
 
@@ -67,7 +56,7 @@ def dashboard(service: ResolvedService, kind: str, recorded: frozenset[str]) -> 
         .time("now-6h", "now")
         .refresh("1m")
         .timezone("browser")
-        .variables(_variables(qs))
+        .variables(_variables(qs) + board.variables)
         .links(_links(service))
     )
     built = board.onto(built)

@@ -85,6 +85,22 @@ def listing(title: str, description: str, query: Query):
     return _common(table.Panel(), title, description, (Query(query.expr, query.legend, instant=True),), "short", ())
 
 
+def choice(name: str, label: str, query: str):
+    """A multi-value `label_values` variable, all values chosen by default."""
+    return (
+        db.QueryVariable(name)
+        .label(label)
+        .datasource(DATASOURCE)
+        .query(query)
+        .refresh(dm.VariableRefresh.ON_TIME_RANGE_CHANGED)
+        .sort(dm.VariableSort.ALPHABETICAL_ASC)
+        .multi(True)
+        .include_all(True)
+        .all_value(".*")
+        .current(dm.VariableOption(selected=True, text="All", value="$__all"))
+    )
+
+
 def note(title: str, markdown: str):
     return text.Panel().title(title).content(markdown).mode(tm.TextMode.MARKDOWN)
 
@@ -98,6 +114,7 @@ class Board:
     y: int = 0
     line_height: int = 0
     next_id: int = 1
+    variables: list = field(default_factory=list)  # template variables the board's panels read beyond the dashboard's own
 
     def add(self, panel, width: int = 8, height: int = 8) -> Board:
         if self.x + width > GRID_WIDTH:
@@ -109,9 +126,10 @@ class Board:
         self.line_height = max(self.line_height, height)
         return self
 
-    def row(self, title: str) -> Board:
+    def row(self, title: str, repeat: str | None = None) -> Board:
         self._newline()
-        self.items.append((True, db.Row(title).id(self.next_id).grid_pos(dm.GridPos(h=1, w=GRID_WIDTH, x=0, y=self.y))))
+        row = db.Row(title).id(self.next_id).grid_pos(dm.GridPos(h=1, w=GRID_WIDTH, x=0, y=self.y))
+        self.items.append((True, row.repeat(repeat) if repeat else row))
         self.next_id += 1
         self.y += 1
         return self

@@ -5,9 +5,9 @@ from __future__ import annotations
 from generator import conventions as conv
 from generator import promql as q
 from generator.compile.sli_rules import recording_selector
-from generator.dashboards.panels import Board, Line, Query, dial, graph, legend, listing, single
+from generator.dashboards.panels import Board, Line, Query, choice, dial, graph, legend, listing, single
 from generator.dashboards.queries import RATE, Queries
-from generator.durations import format_number
+from generator.durations import format_number, parse_seconds
 from generator.resolve import ResolvedService
 
 WARN, CRIT = "orange", "red"
@@ -125,6 +125,8 @@ def ratelimits(qs: Queries) -> Board:
 
 
 def slos(qs: Queries) -> Board:
+    if len(qs.service.slos) > conv.DASHBOARD_SLO_ROWS:
+        return _slos_repeated(qs)
     b = Board()
     for slo in qs.service.slos:
         sel = lambda metric, s=slo: recording_selector(metric, s)  # noqa: E731
@@ -159,3 +161,34 @@ def available(service: ResolvedService) -> list[str]:
 
 
 __all__ = ["RATE", "VIEWS", "available"]
+
+
+def _slos_repeated(qs: Queries) -> Board:
+    """Past a few dozen SLOs a row each is a dashboard nobody scrolls (100 MB at 10,000): one row, repeated by
+    Grafana for each SLO chosen in the `slo` variable, reading every number from the SLO's own recordings."""
+    service = qs.service
+    own = (q.Matcher(conv.LABEL_SERVICE, "=", service.name), q.Matcher(conv.LABEL_SLO, "=~", f"${conv.LABEL_SLO}"))
+
+    def sel(metric: str) -> q.Selector:
+        return q.Selector(metric, own)
+
+    on = f"on({conv.LABEL_SLO}, {conv.LABEL_SERVICE})"
+    budget = sel(conv.ERROR_BUDGET)
+    slo_names = f"label_values({q.Selector(conv.OBJECTIVE, own[:1])}, {conv.LABEL_SLO})"
+    b = Board(variables=[choice(conv.LABEL_SLO, "SLO", slo_names)])
+    b.row(f"${conv.LABEL_SLO}", repeat=conv.LABEL_SLO)
+    b.add(graph("SLI against the objective", "Share of good events over 5m and over the SLO's period; the objective as a line.",
+                Query(f"1 - {sel(conv.sli_error_ratio('5m'))}", "5m"), Query(f"1 - {sel(conv.PERIOD_BURN_RATE)} * {on} {budget}", "period"),
+                Query(str(sel(conv.OBJECTIVE)), "objective"), unit="percentunit"), 9)
+    b.add(single("Error budget remaining", "Share of the period's error budget not yet spent.", Query(str(sel(conv.BUDGET_REMAINING))), "percentunit",
+                 (Line(0.25, "green"),), base=CRIT), 5)
+    windows = sorted({w for s in service.slos for w in s.windows if w != s.period}, key=parse_seconds)
+    factors = sorted({float(p.factor) for s in service.slos for p in s.pairs})
+    b.add(graph("Burn rate per alert window", "Error ratio over each alert window divided by the budget; 1 spends the budget exactly over the period.",
+                *(Query(f"{sel(conv.sli_error_ratio(w))} / {on} {budget}", w) for w in windows),
+                lines=tuple(Line(f, CRIT if f == factors[-1] else WARN) for f in factors[-1:] + factors[:1])), 10)
+    firing = q.Selector(conv.ALERTS, (*own, q.Matcher(conv.LABEL_ALERTSTATE, "=", conv.STATE_FIRING)))
+    b.add(listing("Firing alerts", "Alerts of this SLO firing now.", Query(str(firing))), 12, 6)
+    b.add(graph("Budget burndown", "Error budget left over the rolling period; below 0 the objective is missed.",
+                Query(str(sel(conv.BUDGET_REMAINING)), "remaining"), unit="percentunit", lines=(Line(0, CRIT),)), 12, 6)
+    return b
