@@ -281,6 +281,12 @@ def _is_page(alert: Alert) -> bool:
     return (labels.get("sloth_severity") or labels.get("severity")) in ("page", "critical")
 
 
+def _is_ticket(alert: Alert) -> bool:
+    """An SLO's own ticket (its burn alert at warning), not a symptom alert that happens to be a warning."""
+    labels = dict(alert)
+    return not _is_page(alert) and not _is_nodata(alert) and ("slo" in labels or "sloth_slo" in labels)
+
+
 def _is_nodata(alert: Alert) -> bool:
     return "Absent" in dict(alert).get("alertname", "")
 
@@ -305,7 +311,7 @@ def judge(s: Scenario, firing: dict[int, set[Alert]], through: dict[int, set[Ale
     minutes = sorted(firing)
     after = [m for m in minutes if m >= start]
     r.page = next((m - start for m in after if any(_is_page(a) for a in firing[m])), None)
-    r.ticket = next((m - start for m in after if any(not _is_page(a) and not _is_nodata(a) for a in firing[m])), None)
+    r.ticket = next((m - start for m in after if any(_is_ticket(a) for a in firing[m])), None)
     r.nodata = next((m - start for m in after if any(_is_nodata(a) for a in firing[m])), None)
     r.raised = len(set().union(*firing.values())) if firing else 0
     let_through = set().union(*through.values()) if through else set()
