@@ -109,6 +109,11 @@ def burn_condition(severity: str) -> str:
     return f"slo:{severity}_burn_condition:ratio"
 
 
+BURN_CONDITIONS = (burn_condition(SEVERITY_PAGE), burn_condition(SEVERITY_TICKET))  # recorded only while something burns
+# Vector matching on the labels that name an SLO's recordings.
+ON_IDENTITY = f"on({LABEL_SLO}, {LABEL_SERVICE})"
+
+
 PERIOD_BURN_RATE = "slo:period_burn_rate:ratio"
 
 

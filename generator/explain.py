@@ -63,7 +63,7 @@ def explain_slo(slo: ResolvedSLO) -> list[str]:
 def _very_fast(slo: ResolvedSLO) -> list[str]:
     """Why the very-fast pair exists, or why this SLO has none."""
     rule = win.catalogs()[slo.period_seconds].very_fast
-    pages = [p for p in slo.pairs if p.severity == conv.SEVERITY_PAGE]
+    pages = slo.pairs_of(conv.SEVERITY_PAGE)
     very_fast = next((p for p in pages if p.tier == conv.TIER_VERY_FAST), None)
     if rule is None or not pages:
         return []

@@ -172,9 +172,9 @@ AND = "\nand\n"
 OR = "\nor\n"
 # One incident, one alert per severity: a pair fires only while no faster pair burns and no other pair
 # of the severity fires, then holds the incident while any pair of the severity still burns.
-LATCH_START = "(\n{{ own }}\n)\nunless on({{ on }})\n{{ others }}"
-LATCH_TIE = "(\n{{ own }}\n)\nunless on({{ on }})\n(\n{{ faster }}\n)\nunless on({{ on }})\n{{ others }}"
-LATCH_HOLD = "(\n{{ start }}\n)\nor\n(\n{{ any }}\nand on({{ on }})\n{{ mine }}\n)"
+LATCH_START = "(\n{{ own }}\n)\nunless {{ on }}\n{{ others }}"
+LATCH_TIE = "(\n{{ own }}\n)\nunless {{ on }}\n(\n{{ faster }}\n)\nunless {{ on }}\n{{ others }}"
+LATCH_HOLD = "(\n{{ start }}\n)\nor\n(\n{{ any }}\nand {{ on }}\n{{ mine }}\n)"
 
 
 def _sum(by: str, expr: str) -> str:

@@ -79,6 +79,10 @@ class ResolvedSLO:
         """Allowed share of bad events, e.g. 0.005 for 99.5%."""
         return (100 - self.objective) / 100
 
+    def pairs_of(self, severity: str) -> tuple[win.BurnPair, ...]:
+        """The pairs of one severity, fastest first: the order ties are broken in."""
+        return tuple(p for p in self.pairs if p.severity == severity)
+
     @property
     def objective_text(self) -> str:
         return format_number(float(self.objective))

@@ -94,7 +94,7 @@ def _recordings(out: Path) -> list[str]:
 # Recordings that are rightly empty on this traffic: no TTFT metric in these dialects, prices are vectors, and a
 # cache share needs cache-read tokens, which OpenLLMetry folds into input.
 # Absent while healthy: a burn condition records only while some pair burns.
-EMPTY_BY_DESIGN = {conv.TTFT_P95, conv.burn_condition(conv.SEVERITY_PAGE), conv.burn_condition(conv.SEVERITY_TICKET)}
+EMPTY_BY_DESIGN = {conv.TTFT_P95, *conv.BURN_CONDITIONS}
 
 
 def test_real_emitter_series_drive_the_bundle(running):

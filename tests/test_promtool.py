@@ -50,13 +50,18 @@ def test_tricky_strings_and_other_periods_load_and_pass(promtool):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def _generated_tests_with_rules_edited(promtool, folder: Path, old: str, new: str):
+    """The generated tests of slo.yaml run against its rules with `old` replaced by `new`."""
+    _, rendered = build(ROOT / "slo.yaml")
+    write(folder, rendered)
+    rules = next((folder / "prometheus/rules").glob("*.yaml"))
+    rules.write_text(rules.read_text().replace(old, new))
+    return run(promtool, "test", "rules", *map(str, (folder / "prometheus/tests").glob("*.yaml")))
+
+
 def test_a_broken_rule_fails_the_generated_tests(promtool, tmp_path):
     """The generated tests can fail: the very-fast page threshold set too high is caught."""
-    _, rendered = build(ROOT / "slo.yaml")
-    write(tmp_path, rendered)
-    rules = next((tmp_path / "prometheus/rules").glob("*.yaml"))
-    rules.write_text(rules.read_text().replace("/ 0.005 > 40", "/ 0.005 > 400"))
-    result = run(promtool, "test", "rules", *map(str, (tmp_path / "prometheus/tests").glob("*.yaml")))
+    result = _generated_tests_with_rules_edited(promtool, tmp_path, "/ 0.005 > 40", "/ 0.005 > 400")
     assert result.returncode == 1
     assert 'burnrate_tier="very-fast"' in result.stderr
 
@@ -75,10 +80,6 @@ def test_every_profile_loads_and_its_generated_tests_pass(promtool, case):
 
 def test_without_the_latch_an_outage_pages_twice_and_the_generated_tests_say_so(promtool, tmp_path):
     """The one-page-per-incident checks can fail: a 1h/5m pair no longer held back by the firing very-fast alert is caught."""
-    _, rendered = build(ROOT / "slo.yaml")
-    write(tmp_path, rendered)
-    rules = next((tmp_path / "prometheus/rules").glob("*.yaml"))
-    rules.write_text(rules.read_text().replace('burnrate_tier!="fast"}', 'burnrate_tier="none"}'))
-    result = run(promtool, "test", "rules", *map(str, (tmp_path / "prometheus/tests").glob("*.yaml")))
+    result = _generated_tests_with_rules_edited(promtool, tmp_path, 'burnrate_tier!="fast"}', 'burnrate_tier="none"}')
     assert result.returncode == 1
     assert "count(ALERTS{alertname=" in result.stderr and "got: {} 2E+00" in result.stderr

@@ -19,15 +19,10 @@ def conditions(slo: ResolvedSLO) -> list[RecordingRule]:
     """Per severity with more than one pair: whether any of its pairs burns, which the latch holds on."""
     out = []
     for severity in (conv.SEVERITY_PAGE, conv.SEVERITY_TICKET):
-        pairs = tier_pairs(slo, severity)
+        pairs = slo.pairs_of(severity)
         if len(pairs) > 1:
             out.append(RecordingRule(conv.burn_condition(severity), _any(slo, pairs), slo.identity))
     return out
-
-
-def tier_pairs(slo: ResolvedSLO, severity: str) -> tuple[BurnPair, ...]:
-    """The SLO's pairs of one severity, fastest first: the order ties are broken in."""
-    return tuple(p for p in slo.pairs if p.severity == severity)
 
 
 def alert_labels(slo: ResolvedSLO, severity: str, category: str) -> dict[str, str]:
@@ -41,10 +36,10 @@ def alert_expr(slo: ResolvedSLO, pair: BurnPair) -> str:
     per pair (three pages as the slower windows caught up, each a new notification). The latch
     reads ALERTS from the previous evaluation, so it holds on Prometheus and vmalert alike; a tie
     in one evaluation goes to the faster pair by its condition, not by rule order."""
-    pairs = tier_pairs(slo, pair.severity)
+    pairs = slo.pairs_of(pair.severity)
     if len(pairs) == 1:
         return burn_expr(slo, pair)
-    on = f"{conv.LABEL_SLO}, {conv.LABEL_SERVICE}"
+    on = conv.ON_IDENTITY
     faster = pairs[: pairs.index(pair)]
     own = burn_expr(slo, pair)
     others = _alerts_of(slo, pair, "!=")
@@ -60,16 +55,21 @@ def _any(slo: ResolvedSLO, pairs: tuple[BurnPair, ...]) -> str:
     return q.OR.join(f"({burn_expr(slo, p)})" if len(pairs) > 1 else burn_expr(slo, p) for p in pairs)
 
 
-def _alerts_of(slo: ResolvedSLO, pair: BurnPair, op: str) -> q.Selector:
-    """This SLO's firing burn alerts of the pair's severity: its own (=) or the other pairs' (!=)."""
+def firing_burn_alerts(slo: ResolvedSLO, severity: str, *more: q.Matcher) -> q.Selector:
+    """ALERTS of this SLO's firing burn alerts of one severity (the latch reads them, the generated tests count them)."""
     matchers = (
         q.Matcher(conv.LABEL_ALERTNAME, "=", slo.burn_alert),
         q.Matcher(conv.LABEL_ALERTSTATE, "=", conv.STATE_FIRING),
-        q.Matcher(conv.LABEL_SEVERITY, "=", pair.severity),
-        *(q.Matcher(k, "=", v) for k, v in slo.identity.items()),
-        q.Matcher(conv.LABEL_TIER, op, pair.tier),
+        q.Matcher(conv.LABEL_SEVERITY, "=", severity),
+        *(q.Matcher(k, "=", v) for k, v in slo.identity_items),
+        *more,
     )
     return q.Selector(conv.ALERTS, matchers)
+
+
+def _alerts_of(slo: ResolvedSLO, pair: BurnPair, op: str) -> q.Selector:
+    """The firing alerts of the pair's severity: its own (=) or the other pairs' (!=)."""
+    return firing_burn_alerts(slo, pair.severity, q.Matcher(conv.LABEL_TIER, op, pair.tier))
 
 
 def burn_expr(slo: ResolvedSLO, pair: BurnPair) -> str:
@@ -97,7 +97,7 @@ def _burn(slo: ResolvedSLO, pair: BurnPair) -> AlertingRule:
     about = f" ({q.go_text(slo.description)})" if slo.description else ""
     holds = (
         f"It stays the one {pair.severity} alert of this incident while any {pair.severity} pair of the SLO burns. "
-        if len(tier_pairs(slo, pair.severity)) > 1 else ""
+        if len(slo.pairs_of(pair.severity)) > 1 else ""
     )
     description = (
         f"SLO {slo.name}{about}: {slo.objective_text}% {q.go_text(slo.sli.phrase)} over {slo.period}. "

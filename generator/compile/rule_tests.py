@@ -272,7 +272,7 @@ def _timeline(
     checks: list[ExprCheck] = []
     fired = {}
     for severity, expected in ((conv.SEVERITY_PAGE, expect_page), (conv.SEVERITY_TICKET, expect_ticket)):
-        pairs = alert_rules.tier_pairs(slo, severity)
+        pairs = slo.pairs_of(severity)
         if not pairs:
             continue
         states = {p: model.states(p) for p in pairs}
@@ -337,8 +337,7 @@ def _any_state(states: tuple[State, ...]) -> State:
 
 
 def _count_query(slo: ResolvedSLO, severity: str) -> str:
-    match = {conv.LABEL_ALERTNAME: slo.burn_alert, conv.LABEL_ALERTSTATE: conv.STATE_FIRING, conv.LABEL_SEVERITY: severity, **slo.identity}
-    return f"count({q.Selector(conv.ALERTS, tuple(q.Matcher(k, '=', v) for k, v in match.items()))})"
+    return f"count({alert_rules.firing_burn_alerts(slo, severity)})"
 
 
 @lru_cache(maxsize=4096)  # SLOs of the same shape get the same states
@@ -367,7 +366,7 @@ def _annotations(service: ResolvedService, slo: ResolvedSLO, rules: list[Alertin
     left = f"{(1 - value) * 100:.4g}%"
     at = 10
     expected = []
-    owners = {(ps[0].long, ps[0].short) for s in (conv.SEVERITY_PAGE, conv.SEVERITY_TICKET) if (ps := alert_rules.tier_pairs(slo, s))}
+    owners = {(ps[0].long, ps[0].short) for s in (conv.SEVERITY_PAGE, conv.SEVERITY_TICKET) if (ps := slo.pairs_of(s))}
     for rule in burn:
         if (rule.labels[conv.LABEL_LONG_WINDOW], rule.labels[conv.LABEL_SHORT_WINDOW]) not in owners:
             continue  # the latch: every pair burns from the first minute, and the fastest of each severity holds it

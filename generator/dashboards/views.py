@@ -132,16 +132,22 @@ def slos(qs: Queries) -> Board:
         sel = lambda metric, s=slo: recording_selector(metric, s)  # noqa: E731
         budget = format_number(float(slo.budget))
         b.row(f"{slo.name}: {slo.objective_text}% {slo.sli.phrase} over {slo.period}")
-        b.add(graph("SLI against the objective", "Share of good events over 5m and over the period; the objective as a line.", Query(f"1 - {sel(conv.sli_error_ratio('5m'))}", "5m"), Query(f"1 - {sel(conv.sli_error_ratio(slo.period))}", slo.period), Query(str(sel(conv.OBJECTIVE)), "objective"), unit="percentunit"), 9)
-        b.add(single("Error budget remaining", f"Share of the {slo.period} error budget not yet spent.", Query(str(sel(conv.BUDGET_REMAINING))), "percentunit", (Line(0.25, "green"),), base=CRIT), 5)
         windows = [w for w in slo.windows if w != slo.period]
-        factors = sorted({float(p.factor) for p in slo.pairs})
-        b.add(graph("Burn rate per alert window", "Error ratio over each alert window divided by the budget; 1 spends the budget exactly over the period.", *(Query(f"{sel(conv.sli_error_ratio(w))} / {budget}", w) for w in windows), lines=tuple(Line(f, CRIT if f == factors[-1] else WARN) for f in factors[-1:] + factors[:1])), 10)
         firing = q.Selector(conv.ALERTS, (q.Matcher(conv.LABEL_SERVICE, "=", slo.service), q.Matcher(conv.LABEL_SLO, "=", slo.name), q.Matcher(conv.LABEL_ALERTSTATE, "=", conv.STATE_FIRING)))
-        b.add(listing("Firing alerts", "Alerts of this SLO firing now.", Query(str(firing))), 12, 6)
-        b.add(graph("Budget burndown", f"Error budget left over the rolling {slo.period}; below 0 the objective is missed.", Query(str(sel(conv.BUDGET_REMAINING)), "remaining"), unit="percentunit", lines=(Line(0, CRIT),)), 12, 6)
+        _slo_panels(
+            b, sel, Query(f"1 - {sel(conv.sli_error_ratio(slo.period))}", slo.period), slo.period,
+            [Query(f"{sel(conv.sli_error_ratio(w))} / {budget}", w) for w in windows], sorted({float(p.factor) for p in slo.pairs}), firing,
+        )
     return b
 
+
+def _slo_panels(b: Board, sel, period_sli: Query, period: str, burn: list[Query], factors: list[float], firing: q.Selector) -> None:  # noqa: ANN001
+    """The five panels of one SLO's row, whether the row names one SLO or repeats over the `slo` variable."""
+    b.add(graph("SLI against the objective", "Share of good events over 5m and over the period; the objective as a line.", Query(f"1 - {sel(conv.sli_error_ratio('5m'))}", "5m"), period_sli, Query(str(sel(conv.OBJECTIVE)), "objective"), unit="percentunit"), 9)
+    b.add(single("Error budget remaining", f"Share of the {period} error budget not yet spent.", Query(str(sel(conv.BUDGET_REMAINING))), "percentunit", (Line(0.25, "green"),), base=CRIT), 5)
+    b.add(graph("Burn rate per alert window", "Error ratio over each alert window divided by the budget; 1 spends the budget exactly over the period.", *burn, lines=tuple(Line(f, CRIT if f == factors[-1] else WARN) for f in factors[-1:] + factors[:1])), 10)
+    b.add(listing("Firing alerts", "Alerts of this SLO firing now.", Query(str(firing))), 12, 6)
+    b.add(graph("Budget burndown", f"Error budget left over the rolling {period}; below 0 the objective is missed.", Query(str(sel(conv.BUDGET_REMAINING)), "remaining"), unit="percentunit", lines=(Line(0, CRIT),)), 12, 6)
 
 VIEWS = {
     "overview": ("Overview", overview),
@@ -172,23 +178,14 @@ def _slos_repeated(qs: Queries) -> Board:
     def sel(metric: str) -> q.Selector:
         return q.Selector(metric, own)
 
-    on = f"on({conv.LABEL_SLO}, {conv.LABEL_SERVICE})"
     budget = sel(conv.ERROR_BUDGET)
     slo_names = f"label_values({q.Selector(conv.OBJECTIVE, own[:1])}, {conv.LABEL_SLO})"
     b = Board(variables=[choice(conv.LABEL_SLO, "SLO", slo_names)])
     b.row(f"${conv.LABEL_SLO}", repeat=conv.LABEL_SLO)
-    b.add(graph("SLI against the objective", "Share of good events over 5m and over the SLO's period; the objective as a line.",
-                Query(f"1 - {sel(conv.sli_error_ratio('5m'))}", "5m"), Query(f"1 - {sel(conv.PERIOD_BURN_RATE)} * {on} {budget}", "period"),
-                Query(str(sel(conv.OBJECTIVE)), "objective"), unit="percentunit"), 9)
-    b.add(single("Error budget remaining", "Share of the period's error budget not yet spent.", Query(str(sel(conv.BUDGET_REMAINING))), "percentunit",
-                 (Line(0.25, "green"),), base=CRIT), 5)
     windows = sorted({w for s in service.slos for w in s.windows if w != s.period}, key=parse_seconds)
-    factors = sorted({float(p.factor) for s in service.slos for p in s.pairs})
-    b.add(graph("Burn rate per alert window", "Error ratio over each alert window divided by the budget; 1 spends the budget exactly over the period.",
-                *(Query(f"{sel(conv.sli_error_ratio(w))} / {on} {budget}", w) for w in windows),
-                lines=tuple(Line(f, CRIT if f == factors[-1] else WARN) for f in factors[-1:] + factors[:1])), 10)
-    firing = q.Selector(conv.ALERTS, (*own, q.Matcher(conv.LABEL_ALERTSTATE, "=", conv.STATE_FIRING)))
-    b.add(listing("Firing alerts", "Alerts of this SLO firing now.", Query(str(firing))), 12, 6)
-    b.add(graph("Budget burndown", "Error budget left over the rolling period; below 0 the objective is missed.",
-                Query(str(sel(conv.BUDGET_REMAINING)), "remaining"), unit="percentunit", lines=(Line(0, CRIT),)), 12, 6)
+    _slo_panels(
+        b, sel, Query(f"1 - {sel(conv.PERIOD_BURN_RATE)} * {conv.ON_IDENTITY} {budget}", "period"), "period",
+        [Query(f"{sel(conv.sli_error_ratio(w))} / {conv.ON_IDENTITY} {budget}", w) for w in windows],
+        sorted({float(p.factor) for s in service.slos for p in s.pairs}), q.Selector(conv.ALERTS, (*own, q.Matcher(conv.LABEL_ALERTSTATE, "=", conv.STATE_FIRING))),
+    )
     return b
