@@ -47,9 +47,10 @@ class Traffic:
     def minutes(self) -> int:
         return len(self.total) - 1
 
-    def cumulative(self) -> tuple[list[int], list[int]]:
+    @cached_property
+    def cumulative(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """Counter values at each minute: (total, bad)."""
-        return list(accumulate(self.total)), list(accumulate(self.bad))
+        return tuple(accumulate(self.total)), tuple(accumulate(self.bad))
 
 
 @lru_cache(maxsize=1024)  # SLOs of the same shape play the same scenarios: share the traffic and what is cached on it
@@ -59,6 +60,12 @@ def _traffic(segments: tuple[tuple[int, int, int], ...]) -> Traffic:
         total += [per_min] * minutes
         bad += [bad_per_min] * minutes
     return Traffic(tuple(total), tuple(bad))
+
+
+@lru_cache(maxsize=1024)
+def _threshold(factor: Fraction, budget: Fraction) -> float:
+    """The error ratio a pair fires above."""
+    return float(factor * budget)
 
 
 @dataclass(frozen=True)
@@ -73,7 +80,7 @@ class Model:
     def __init__(self, slo: ResolvedSLO | Shape, traffic: Traffic) -> None:
         self.slo = slo
         self.traffic = traffic
-        self._ct, self._cb = traffic.cumulative()
+        self._ct, self._cb = traffic.cumulative
 
     def _stats(self, t: int, minutes: int) -> tuple[float, float]:
         """(error ratio, bad events as the rules estimate them) for the window ending at t."""
@@ -83,11 +90,11 @@ class Model:
 
     def states(self, pair: BurnPair) -> tuple[State, ...]:
         """The pair's state at every minute of the traffic; SLOs of the same shape share one computation."""
-        return _states(float(pair.factor * self.slo.budget), self.slo.min_events, pair.long_seconds, pair.short_seconds, self.traffic)
+        return _states(_threshold(pair.factor, self.slo.budget), self.slo.min_events, pair.long_seconds, pair.short_seconds, self.traffic)
 
     def state(self, pair: BurnPair, t: int) -> State:
         """Whether the pair's alert is certainly firing, certainly silent, or too close to call at minute t."""
-        return self._state(float(pair.factor * self.slo.budget), pair.long_seconds, pair.short_seconds, t)
+        return self._state(_threshold(pair.factor, self.slo.budget), pair.long_seconds, pair.short_seconds, t)
 
     def _state(self, threshold: float, long_seconds: int, short_seconds: int, t: int) -> State:
         verdicts = set()

@@ -207,13 +207,16 @@ def rules_test_file(service: str) -> Path:
     return Path("prometheus/tests") / f"{service}.test.yaml"
 
 
+RUNBOOKS_DIR = "runbooks"
+
+
 def runbook_file(alert: str) -> Path:
-    return Path("runbooks") / f"{alert}.md"
+    return Path(RUNBOOKS_DIR) / f"{alert}.md"
 
 
 def runbook_url(base: str, alert: str) -> str:
     """Where the alert's runbook is published; relative to the bundle when no base is set."""
-    path = runbook_file(alert).as_posix()
+    path = f"{RUNBOOKS_DIR}/{alert}.md"  # runbook_file(alert), without pathlib's cost: every alert links one
     return f"{base.rstrip('/')}/{path}" if base else path
 
 

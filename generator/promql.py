@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 
 from generator.durations import format_number
 
@@ -51,7 +51,7 @@ class Selector:
 
     @cached_property
     def _text(self) -> str:
-        matchers = [f"{label(m.label)}{m.op}{string(m.value)}" for m in self.matchers]
+        matchers = [_matcher(m) for m in self.matchers]
         if self.aliases:
             return "{" + ", ".join([f"__name__=~{string(alternation(list(self.names)))}", *matchers]) + "}"
         if self.metric and not LEGACY_NAME.fullmatch(self.metric):
@@ -59,6 +59,11 @@ class Selector:
             return "{" + ", ".join([string(self.metric), *matchers]) + "}"
         inner = ", ".join(matchers)
         return f"{self.metric}{{{inner}}}" if inner else self.metric
+
+
+@lru_cache(maxsize=4096)  # the same few matchers (an SLO's identity, alert states) recur in thousands of selectors
+def _matcher(m: Matcher) -> str:
+    return f"{label(m.label)}{m.op}{string(m.value)}"
 
 
 LEGACY_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import io
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path, PurePosixPath
 
@@ -38,13 +38,11 @@ def _yaml(data: object) -> bytes:
     return f"# {conv.HEADER}\n{yamlout.dump(data)}".encode()
 
 
-def _yaml_chunks(head: dict, key: str, items) -> bytes:  # noqa: ANN001 - an iterable of plain data
-    """A document whose bulk is one long list, rendered an item at a time (peak memory: the bytes, not the lines)."""
-    out = io.BytesIO()
-    out.write(f"# {conv.HEADER}\n".encode())
+def _yaml_chunks(head: dict, key: str, items) -> Iterator[bytes]:  # noqa: ANN001 - an iterable of plain data
+    """A document whose bulk is one long list, an item at a time: written as it renders, it is never in memory whole."""
+    yield f"# {conv.HEADER}\n".encode()
     for chunk in yamlout.dump_chunks(head, key, items):
-        out.write(chunk.encode())
-    return out.getvalue()
+        yield chunk.encode()
 
 
 def _json(data: object) -> str:
@@ -122,12 +120,19 @@ def _templated(doc: Runbook | TemplatedFile) -> bytes:
     return text.encode()
 
 
-def render_document(doc: Document) -> bytes:
+def render_chunks(doc: Document) -> Iterator[bytes]:
+    """The document's bytes in pieces: the rule and test files a group or a test case at a time."""
     if isinstance(doc, RuleFile):
         return _yaml_chunks({}, "groups", map(_group, doc.groups))
     if isinstance(doc, RuleTestFile):
         head = {"rule_files": list(doc.rule_files), "evaluation_interval": doc.evaluation_interval}
         return _yaml_chunks(head, "tests", map(_test_case, doc.tests))
+    return iter((render_document(doc),))
+
+
+def render_document(doc: Document) -> bytes:
+    if isinstance(doc, RuleFile | RuleTestFile):
+        return b"".join(render_chunks(doc))
     if isinstance(doc, Runbook | TemplatedFile):
         return _templated(doc)
     if isinstance(doc, YamlDoc):

@@ -102,6 +102,11 @@ class ResolvedSLO:
     def identity_items(self) -> tuple[tuple[str, str], ...]:
         return tuple(self.identity.items())
 
+    @cached_property
+    def identity_matchers(self) -> str:
+        """`{slo="...", service="..."}`: what every recording of this SLO is read by."""
+        return str(Selector("", tuple(Matcher(k, "=", v) for k, v in self.identity_items)))
+
     @property
     def burn_alert(self) -> str:
         return conv.burn_alert(self.service, self.name)

@@ -6,6 +6,8 @@ import difflib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 from generator import conventions as conv
@@ -45,29 +47,60 @@ def drift(out: Path, rendered: dict[PurePosixPath, bytes]) -> list[str]:
     return lines
 
 
-def write(out: Path, rendered: dict[PurePosixPath, bytes]) -> None:
-    """Replace slogen's folders under out/ with `rendered`; other files in out/ are left alone.
+def _owned(path: PurePosixPath) -> None:
+    if path.is_absolute() or ".." in path.parts or not path.parts or path.parts[0] not in conv.OWNED_DIRS:
+        raise OutputError(f"refusing to write outside slogen's folders: {path}")
 
-    Everything is written to a temporary folder first, then each folder is swapped in by rename,
-    so a failure leaves the previous bundle in place.
-    """
-    if not rendered:
-        raise OutputError("nothing to write: the spec produced no files")
-    for path in rendered:
-        if path.is_absolute() or ".." in path.parts or path.parts[0] not in conv.OWNED_DIRS:
-            raise OutputError(f"refusing to write outside slogen's folders: {path}")
+
+class Staging:
+    """The folder a build fills beside out/, swapped in whole by `staged` or dropped. A file goes in
+    the moment it is rendered, so a large build never holds every file's bytes at once; a forked
+    worker of the build may fill it too."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.written: list[PurePosixPath] = []
+
+    def put(self, path: PurePosixPath, data: bytes | Iterable[bytes]) -> None:
+        _owned(path)
+        target = self.root / path
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "wb") as f:
+                if isinstance(data, bytes):
+                    f.write(data)
+                else:
+                    for chunk in data:
+                        f.write(chunk)
+        except OSError as exc:
+            raise OutputError(f"could not write {path}: {exc.strerror or exc}; the previous bundle is unchanged") from None
+        self.written.append(path)
+
+
+@contextmanager
+def staged(out: Path) -> Iterator[Staging]:
+    """Replace slogen's folders under out/ with what the block puts in the staging folder; other
+    files in out/ are left alone. Each folder is swapped in by rename once the block succeeds, so a
+    failure anywhere leaves the previous bundle in place."""
     try:
         out.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".slogen-new-", dir=out))
         backup = Path(tempfile.mkdtemp(prefix=".slogen-old-", dir=out))
     except OSError as exc:
         raise OutputError(f"cannot write the bundle to {out}: {exc.strerror or exc}; pass another --out") from None
+    try:
+        yield Staging(staging)
+        if not any((staging / top).exists() for top in conv.OWNED_DIRS):
+            raise OutputError("nothing to write: the spec produced no files")
+        _swap(out, staging, backup)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(backup, ignore_errors=True)
+
+
+def _swap(out: Path, staging: Path, backup: Path) -> None:
     moved: list[str] = []
     try:
-        for path, data in rendered.items():
-            target = staging / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
         for top in conv.OWNED_DIRS:
             if (out / top).exists():
                 os.replace(out / top, backup / top)
@@ -81,6 +114,14 @@ def write(out: Path, rendered: dict[PurePosixPath, bytes]) -> None:
             if (backup / top).exists():
                 os.replace(backup / top, out / top)
         raise OutputError(f"could not write {out}: {exc}; the previous bundle is unchanged") from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        shutil.rmtree(backup, ignore_errors=True)
+
+
+def write(out: Path, rendered: dict[PurePosixPath, bytes]) -> None:
+    """Replace slogen's folders under out/ with `rendered`, atomically (see `staged`)."""
+    if not rendered:
+        raise OutputError("nothing to write: the spec produced no files")
+    for path in rendered:  # refuse before touching anything
+        _owned(path)
+    with staged(out) as stage:
+        for path, data in rendered.items():
+            stage.put(path, data)

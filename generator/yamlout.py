@@ -72,7 +72,14 @@ def _lines(data: object, indent: int, out: list[str]) -> None:
     nested = indent + 2
     if isinstance(data, dict):
         for key, value in data.items():
-            _entry(f"{pad}{scalar(key)}:", value, indent, out, nested, True)
+            head = pad + _key(key)
+            if type(value) is str:  # most leaves: written here rather than through _entry
+                if "\n" in value and _literal(value):
+                    _block(head, value, nested, out)
+                else:
+                    out.append(f"{head} {_string(value)}")
+            else:
+                _entry(head, value, indent, out, nested, True)
     elif isinstance(data, list):
         for item in data:
             if isinstance(item, dict) and item:
@@ -83,11 +90,21 @@ def _lines(data: object, indent: int, out: list[str]) -> None:
                 _entry(f"{pad}-", item, indent, out, nested, False)
 
 
+@lru_cache(maxsize=1024)
+def _key(key: object) -> str:
+    return f"{scalar(key)}:"
+
+
+def _block(head: str, value: str, nested: int, out: list[str]) -> None:
+    out.append(f"{head} |-")
+    pad = " " * nested
+    out += [f"{pad}{line}" if line else "" for line in value.split("\n")]
+
+
 def _entry(head: str, value: object, indent: int, out: list[str], nested: int, keyed: bool) -> None:
     if isinstance(value, str):
         if "\n" in value and _literal(value):
-            out.append(f"{head} |-")
-            out += [f"{' ' * nested}{line}" if line else "" for line in value.split("\n")]
+            _block(head, value, nested, out)
         else:
             out.append(f"{head} {_string(value)}")
     elif isinstance(value, dict | list):

@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 
 from generator import build
 from generator.cli import app
-from generator.errors import OutputError
+from generator.errors import OutputError, SlogenError
 from generator.write import drift, write
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,3 +98,47 @@ def test_lint_on_a_missing_bundle_reports_and_fails(tmp_path):
     assert result.exit_code == 1
     assert "build/drift" in result.output and "bug" in result.output
     assert "checks," in result.output.splitlines()[-1]
+
+
+def _fleet_spec(tmp_path: Path, n: int) -> Path:
+    """n SLOs of both kinds, so the packed tests merge across SLOs."""
+    import yaml
+
+    slos = [
+        {"name": f"s{i}", "objective": 99.5, "sli": {"availability": {}}} if i % 2 == 0
+        else {"name": f"s{i}", "objective": 95, "sli": {"latency": {"signal": "ttft", "threshold": "2s"}}}
+        for i in range(n)
+    ]
+    path = tmp_path / "slo.yaml"
+    path.write_text(yaml.safe_dump({"version": 1, "service": "fleet", "slos": slos}))
+    return path
+
+
+def test_tests_compiled_beside_the_rest_write_the_same_bundle(tmp_path):
+    from generator import pipeline
+
+    spec = _fleet_spec(tmp_path, 6)
+    write(tmp_path / "one", build(spec)[1])
+    _, count = pipeline.write_bundle(pipeline.load(spec), tmp_path / "two", parallel_from=2)
+    assert files(tmp_path / "two") == files(tmp_path / "one")
+    assert count == len(files(tmp_path / "one"))
+
+
+def test_a_failure_beside_the_build_leaves_the_previous_bundle(tmp_path, monkeypatch):
+    from generator import pipeline
+    from generator.compile.rule_tests import ScenarioError
+
+    spec = _fleet_spec(tmp_path, 4)
+    out = tmp_path / "out"
+    write(out, build(spec)[1])
+    before = files(out)
+
+    def broken(service):
+        raise ScenarioError("SLO s1: the page tier did not fire")
+
+    monkeypatch.setattr(pipeline, "compile_tests", broken)  # the forked process inherits it
+    with pytest.raises(SlogenError, match="did not fire") as caught:
+        pipeline.write_bundle(pipeline.load(spec), out, parallel_from=2)
+    assert caught.value.exit_code == ScenarioError.exit_code
+    assert files(out) == before
+    assert not [p for p in out.iterdir() if p.name.startswith(".slogen-")]

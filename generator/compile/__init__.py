@@ -24,8 +24,8 @@ from generator.compile import (
     threshold_tests,
 )
 from generator import dashboards
-from generator.ir import AlertingRule, Bundle, Document, RecordingRule, RuleFile, RuleGroup, StaticFile, TemplatedFile, YamlDoc
-from generator.resolve import ResolvedService
+from generator.ir import AlertingRule, Bundle, Document, RecordingRule, RuleFile, RuleGroup, RuleTestFile, StaticFile, TemplatedFile, TestCase, YamlDoc
+from generator.resolve import ResolvedService, ResolvedSLO
 
 
 def pint_config() -> TemplatedFile:
@@ -41,23 +41,48 @@ def pint_config() -> TemplatedFile:
     )
 
 
-def compile_bundle(service: ResolvedService) -> Bundle:
+def slo_alerts(service: ResolvedService, slo: ResolvedSLO) -> list[AlertingRule]:
+    return [dashboard_links.link(r, service) for r in alert_rules.build(slo)]
+
+
+def compile_tests(service: ResolvedService, alerts: dict[str, list[AlertingRule]] | None = None) -> RuleTestFile:
+    """The promtool tests of every alert; `alerts` (per SLO) when the caller already compiled them."""
+    if alerts is None:
+        alerts = {slo.name: slo_alerts(service, slo) for slo in service.slos}
+    tests = rule_tests.build(service, alerts)
+    more: list[TestCase] = []
+    if service.rate_limits is not None:
+        more += ratelimit_tests.build(service.rate_limits)
+    if service.cost is not None:
+        more += cost_tests.build(service.cost)
+    if threshold_rules.build(service.thresholds) is not None:
+        more += threshold_tests.build(service.thresholds)
+    return replace(tests, tests=tests.tests + tuple(more))
+
+
+def tests_path(service: ResolvedService) -> PurePosixPath:
+    return PurePosixPath(conv.rules_test_file(service.name).as_posix())
+
+
+def compile_bundle(service: ResolvedService, tests: bool = True) -> Bundle:
+    """Every file of the bundle; without `tests`, all but the generated tests (`compile_tests`), which a large build compiles beside it."""
     files: dict[PurePosixPath, Document] = {}
     groups, alerts = [], {}
     for slo in service.slos:
-        alerts[slo.name] = [dashboard_links.link(r, service) for r in alert_rules.build(slo)]
+        alerts[slo.name] = slo_alerts(service, slo)
         rules = [*sli_rules.build(slo), *meta_rules.build(slo), *alert_rules.conditions(slo), *alerts[slo.name]]
         groups.append(RuleGroup(conv.rule_group(service.name, slo.name), tuple(rules), interval=slo.evaluation_interval))
         for runbook in runbooks.build(slo, service.profile):
             files[PurePosixPath(conv.runbook_file(runbook.alert).as_posix())] = runbook
     emitted = [(rule, alert_rules.result_labels(slo, rule)) for slo in service.slos for rule in alerts[slo.name]]
-    tests = rule_tests.build(service, alerts)
+    if tests:
+        files[tests_path(service)] = compile_tests(service, alerts)
+    del alerts
     if service.rate_limits is not None:
         group = dashboard_links.link_group(ratelimit_rules.build(service.rate_limits), service)
         groups.append(group)
         sample = {conv.LABEL_MODEL: ratelimit_tests.MODEL, conv.LABEL_DIMENSION: ratelimit_tests.DIMENSION}
         emitted += [(r, sample) for r in group.rules if isinstance(r, AlertingRule)]
-        tests = replace(tests, tests=tests.tests + tuple(ratelimit_tests.build(service.rate_limits)))
         for runbook in runbooks.build_ratelimit(service.rate_limits):
             files[PurePosixPath(conv.runbook_file(runbook.alert).as_posix())] = runbook
     if service.cost is not None:
@@ -65,7 +90,6 @@ def compile_bundle(service: ResolvedService) -> Bundle:
         groups.append(group)
         cost_alerts = [r for r in group.rules if isinstance(r, AlertingRule)]
         emitted += [(r, {conv.LABEL_MODEL: "claude-sonnet-4-6"} if r.labels[conv.LABEL_SEVERITY] == conv.SEVERITY_INFO else {}) for r in cost_alerts]
-        tests = replace(tests, tests=tests.tests + tuple(cost_tests.build(service.cost)))
         for runbook in runbooks.build_cost(service.cost, [r.alert for r in cost_alerts]):
             files[PurePosixPath(conv.runbook_file(runbook.alert).as_posix())] = runbook
     thresholds = threshold_rules.build(service.thresholds)
@@ -73,14 +97,12 @@ def compile_bundle(service: ResolvedService) -> Bundle:
         thresholds = dashboard_links.link_group(thresholds, service)
         groups.append(thresholds)
         emitted += [(r, {}) for r in thresholds.rules if isinstance(r, AlertingRule)]
-        tests = replace(tests, tests=tests.tests + tuple(threshold_tests.build(service.thresholds)))
         for runbook in runbooks.build_thresholds(service.thresholds, sorted({r.alert for r in thresholds.rules if isinstance(r, AlertingRule)})):
             files[PurePosixPath(conv.runbook_file(runbook.alert).as_posix())] = runbook
     recorded = frozenset(r.record for g in groups for r in g.rules if isinstance(r, RecordingRule))
     files.update(dashboards.build(service, recorded))
     rule_file = RuleFile(tuple(groups))
     files[PurePosixPath(conv.rules_file(service.name).as_posix())] = rule_file
-    files[PurePosixPath(conv.rules_test_file(service.name).as_posix())] = tests
     if service.kubernetes is not None:
         files.update(kubernetes.build(service, rule_file, alertmanager_crd.build(service), files))
     for path, doc in (

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+from functools import lru_cache
+
 from generator import conventions as conv
 from generator import promql as q
-from generator.compile.sli_rules import recording_selector
+from generator.compile.sli_rules import recorded, recording_selector
 from generator.durations import format_number, parse_seconds
 from generator.ir import AlertingRule, RecordingRule
 from generator.resolve import ResolvedSLO
@@ -55,37 +58,51 @@ def _any(slo: ResolvedSLO, pairs: tuple[BurnPair, ...]) -> str:
     return q.OR.join(f"({burn_expr(slo, p)})" if len(pairs) > 1 else burn_expr(slo, p) for p in pairs)
 
 
-def firing_burn_alerts(slo: ResolvedSLO, severity: str, *more: q.Matcher) -> q.Selector:
+def firing_burn_alerts(slo: ResolvedSLO, severity: str, *more: q.Matcher) -> str:
     """ALERTS of this SLO's firing burn alerts of one severity (the latch reads them, the generated tests count them)."""
+    return _firing(slo.burn_alert, slo.identity_items, severity, more)
+
+
+@lru_cache(maxsize=64)  # each pair's latch and each generated test read the same few
+def _firing(alert: str, identity: tuple[tuple[str, str], ...], severity: str, more: tuple[q.Matcher, ...]) -> str:
     matchers = (
-        q.Matcher(conv.LABEL_ALERTNAME, "=", slo.burn_alert),
+        q.Matcher(conv.LABEL_ALERTNAME, "=", alert),
         q.Matcher(conv.LABEL_ALERTSTATE, "=", conv.STATE_FIRING),
         q.Matcher(conv.LABEL_SEVERITY, "=", severity),
-        *(q.Matcher(k, "=", v) for k, v in slo.identity_items),
+        *(q.Matcher(k, "=", v) for k, v in identity),
         *more,
     )
-    return q.Selector(conv.ALERTS, matchers)
+    return str(q.Selector(conv.ALERTS, matchers))
 
 
-def _alerts_of(slo: ResolvedSLO, pair: BurnPair, op: str) -> q.Selector:
+def _alerts_of(slo: ResolvedSLO, pair: BurnPair, op: str) -> str:
     """The firing alerts of the pair's severity: its own (=) or the other pairs' (!=)."""
     return firing_burn_alerts(slo, pair.severity, q.Matcher(conv.LABEL_TIER, op, pair.tier))
 
 
 def burn_expr(slo: ResolvedSLO, pair: BurnPair) -> str:
-    budget, factor = format_number(float(slo.budget)), format_number(float(pair.factor))
+    return _burn_expr(slo.identity_matchers, slo.budget, slo.min_events, pair)
+
+
+@lru_cache(maxsize=64)  # an SLO's alerts, latches, conditions and runbooks each read every pair's condition
+def _burn_expr(identity: str, budget: Fraction, min_events: int, pair: BurnPair) -> str:
+    budget_text, factor = format_number(float(budget)), format_number(float(pair.factor))
     parts = [
-        q.shape(q.BURN_CONDITION, ratio=recording_selector(conv.sli_error_ratio(w), slo), budget=budget, factor=factor)
+        q.shape(q.BURN_CONDITION, ratio=recorded(conv.sli_error_ratio(w), identity), budget=budget_text, factor=factor)
         for w in (pair.long, pair.short)
     ]
-    if slo.min_events:
-        parts.append(q.shape(q.MIN_EVENTS, events=events_expr(slo, pair.long), min_events=slo.min_events))
+    if min_events:
+        parts.append(q.shape(q.MIN_EVENTS, events=_events(identity, pair.long), min_events=min_events))
     return q.AND.join(parts)
 
 
 def events_expr(slo: ResolvedSLO, window: str) -> str:
     """Bad events in the window: its mean rate times its length (a long window's missing pieces count as none)."""
-    return q.shape(q.EVENTS_RAW, rate=recording_selector(conv.sli_error_rate(window), slo), seconds=int(parse_seconds(window)))
+    return _events(slo.identity_matchers, window)
+
+
+def _events(identity: str, window: str) -> str:
+    return q.shape(q.EVENTS_RAW, rate=recorded(conv.sli_error_rate(window), identity), seconds=int(parse_seconds(window)))
 
 
 def _burn(slo: ResolvedSLO, pair: BurnPair) -> AlertingRule:

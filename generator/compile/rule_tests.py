@@ -301,7 +301,7 @@ def _tier_checks(
     pairs = list(states)
     first_fire, last_silent, silent, holds_at_end, owner = _tier_plan(tuple(states.values()))
     query = _count_query(slo, severity) if len(pairs) > 1 else _alerts_query(rule_of[pairs[0]])
-    one = ((_render_series("", {}), 1.0),) if len(pairs) > 1 else ((_alerts_sample(rule_of[pairs[0]]), 1.0),)
+    one = (("", 1.0),) if len(pairs) > 1 else ((_alerts_sample(rule_of[pairs[0]]), 1.0),)  # count() has no labels
     if first_fire is None:
         if not silent:
             raise ScenarioError(f"SLO {slo.name}, {scenario}: the {severity} tier is never decided")

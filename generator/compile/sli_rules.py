@@ -11,25 +11,23 @@ what exists and the window's event count is not overstated.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from generator import conventions as conv
 from generator import promql as q
 from generator.durations import format_duration, parse_seconds
 from generator.ir import RecordingRule
-from generator.promql import Selector
 from generator.resolve import HistogramSLI, RatioSLI, ResolvedSLO
 
 RAW_UP_TO_SECONDS = 3600
 
 
-def recording_selector(metric: str, slo: ResolvedSLO) -> Selector:
-    return _identified(metric, slo.identity_items)
+def recording_selector(metric: str, slo: ResolvedSLO) -> str:
+    """One of the SLO's own recordings."""
+    return recorded(metric, slo.identity_matchers)
 
 
-@lru_cache(maxsize=1024)  # every rule, test and panel of an SLO reads its recordings by the same few selectors
-def _identified(metric: str, identity: tuple[tuple[str, str], ...]) -> Selector:
-    return Selector(metric, tuple(q.Matcher(k, "=", v) for k, v in identity))
+def recorded(metric: str, identity_matchers: str) -> str:
+    # slogen's own recording names never need quoting: a plain concatenation, tens of thousands per large spec.
+    return metric + identity_matchers
 
 
 def raw_error_rate(slo: ResolvedSLO, window: str) -> str:

@@ -25,6 +25,13 @@ class BurnPair:
     factor: Fraction
     tier: str  # very-fast, fast or slow within its severity: the `burnrate_tier` label
 
+    def __hash__(self) -> int:
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:  # pairs key the tests' and the burn model's caches: hashing Fractions each time showed up
+        return hash((self.severity, self.long, self.short, self.budget_percent, self.factor, self.tier))
+
     def bad_share(self, budget: Fraction) -> Fraction:
         return self.factor * budget
 
