@@ -63,9 +63,9 @@ def _traffic(segments: tuple[tuple[int, int, int], ...]) -> Traffic:
 
 
 @lru_cache(maxsize=1024)
-def _threshold(factor: Fraction, budget: Fraction) -> float:
+def _threshold(pair: BurnPair, budget: Fraction) -> float:
     """The error ratio a pair fires above."""
-    return float(factor * budget)
+    return float(pair.bad_share(budget))
 
 
 @dataclass(frozen=True)
@@ -90,11 +90,11 @@ class Model:
 
     def states(self, pair: BurnPair) -> tuple[State, ...]:
         """The pair's state at every minute of the traffic; SLOs of the same shape share one computation."""
-        return _states(_threshold(pair.factor, self.slo.budget), self.slo.min_events, pair.long_seconds, pair.short_seconds, self.traffic)
+        return _states(_threshold(pair, self.slo.budget), self.slo.min_events, pair.long_seconds, pair.short_seconds, self.traffic)
 
     def state(self, pair: BurnPair, t: int) -> State:
         """Whether the pair's alert is certainly firing, certainly silent, or too close to call at minute t."""
-        return self._state(_threshold(pair.factor, self.slo.budget), pair.long_seconds, pair.short_seconds, t)
+        return self._state(_threshold(pair, self.slo.budget), pair.long_seconds, pair.short_seconds, t)
 
     def _state(self, threshold: float, long_seconds: int, short_seconds: int, t: int) -> State:
         verdicts = set()

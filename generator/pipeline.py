@@ -13,12 +13,12 @@ from pathlib import Path, PurePosixPath
 
 from generator.compile import compile_bundle, compile_tests, tests_path
 from generator.errors import SlogenError
-from generator.ir import Bundle, RuleFile
+from generator.ir import Bundle, RuleFile, RuleTestFile
 from generator.render import render_bundle, render_chunks, render_document
 from generator.resolve import ResolvedService, ResolveError, resolve
 from generator.spec.load import load_spec
 from generator.spec.models import MAX_SLOS
-from generator.write import Staging, staged
+from generator.write import staged
 
 # Past this many SLOs the generated tests (about half of a build's work) compile in a second
 # process while this one compiles the rest; below it a fork costs more than it saves.
@@ -51,43 +51,38 @@ def compile_and_render(service: ResolvedService, keep_documents: bool = True) ->
 def write_bundle(service: ResolvedService, out: Path, parallel_from: int = PARALLEL_FROM_SLOS) -> tuple[Bundle, int]:
     """Compile the bundle into out/ atomically, each file written as soon as it is rendered; the
     bundle comes back without its documents, with the number of files written."""
-    with staged(out) as stage, _no_cycle_collection(), _beside_if(len(service.slos) >= parallel_from) as beside:
-        if beside is not None:
-            beside.start(lambda: _put(stage, tests_path(service), compile_tests(service)))
-        bundle = compile_bundle(service, tests=beside is None)
+    beside = len(service.slos) >= parallel_from and (os.cpu_count() or 1) > 1
+    tests = lambda stage: stage.put(tests_path(service), render_chunks(compile_tests(service)))  # noqa: E731
+    with staged(out) as stage, _no_cycle_collection(), _beside(lambda: tests(stage), beside) as other:
+        bundle = compile_bundle(service, tests=not beside)
         files, bundle = bundle.files, replace(bundle, files={})
-        # The one large file last: creating thousands of small ones while it is flushed is slow.
-        for path in sorted(files, key=lambda p: (isinstance(files[p], RuleFile), p)):
-            _put(stage, path, files.pop(path))
-        written = len(stage.written) + (beside.join() if beside is not None else 0)
+        # The chunked (large) files last: creating thousands of small ones while those are flushed is slow.
+        for path in sorted(files, key=lambda p: (isinstance(files[p], RuleFile | RuleTestFile), p)):
+            stage.put(path, render_chunks(files.pop(path)))
+        if other is not None:
+            other.join()
+        written = stage.count()
     return bundle, written
 
 
 @contextmanager
-def _beside_if(wanted: bool) -> Iterator[_Beside | None]:
-    if not wanted or (os.cpu_count() or 1) < 2:
+def _beside(job: Callable[[], None], wanted: bool) -> Iterator[_Beside | None]:
+    """`job` in a second process when wanted; it never outlives the block."""
+    if not wanted:
         yield None
         return
-    beside = _Beside()
+    other = _Beside(job)
     try:
-        yield beside
+        yield other
     finally:
-        beside.stop()
-
-
-def _put(stage: Staging, path: PurePosixPath, doc) -> int:  # noqa: ANN001 - a Document
-    stage.put(path, render_chunks(doc))
-    return 1
+        other.stop()
 
 
 class _Beside:
     """One job in a forked process: it inherits the resolved service instead of receiving a copy,
-    and sends back only what it returns, or the error that stopped it."""
+    and sends back only whether it succeeded, or the error that stopped it."""
 
-    def __init__(self) -> None:
-        self._process: multiprocessing.process.BaseProcess | None = None
-
-    def start(self, job: Callable[[], int]) -> None:
+    def __init__(self, job: Callable[[], None]) -> None:
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
         self._process = context.Process(target=self._run, args=(job, send), daemon=True)
@@ -95,16 +90,15 @@ class _Beside:
         send.close()
 
     def stop(self) -> None:
-        """Whatever happened in this process, the other one does not outlive the build."""
-        if self._process is not None and self._process.is_alive():
+        if self._process.is_alive():
             self._process.terminate()
-        if self._process is not None:
-            self._process.join()
+        self._process.join()
 
     @staticmethod
-    def _run(job: Callable[[], int], send) -> None:  # noqa: ANN001 - a Connection
+    def _run(job: Callable[[], None], send) -> None:  # noqa: ANN001 - a Connection
         try:
-            result = ("ok", job(), 0)
+            job()
+            result = ("ok", "", 0)
         except SlogenError as exc:
             result = ("error", str(exc), exc.exit_code)
         except BaseException:  # noqa: BLE001 - a bug: carry its traceback to the parent
@@ -112,18 +106,16 @@ class _Beside:
         send.send(result)
         send.close()
 
-    def join(self) -> int:
-        assert self._process is not None
+    def join(self) -> None:
         try:
             status, value, code = self._receive.recv()
         except EOFError:  # it died without a word (killed, out of memory)
             status, value, code = "bug", "", 1
         self._process.join()
-        if status == "ok":
-            return value
         if status == "error":
             raise _Failed(value, code)
-        raise RuntimeError(f"compiling the tests failed (exit code {self._process.exitcode}):\n{value}")
+        if status == "bug":
+            raise RuntimeError(f"compiling the tests failed (exit code {self._process.exitcode}):\n{value}")
 
 
 class _Failed(SlogenError):

@@ -59,7 +59,6 @@ class Staging:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.written: list[PurePosixPath] = []
 
     def put(self, path: PurePosixPath, data: bytes | Iterable[bytes]) -> None:
         _owned(path)
@@ -74,7 +73,10 @@ class Staging:
                         f.write(chunk)
         except OSError as exc:
             raise OutputError(f"could not write {path}: {exc.strerror or exc}; the previous bundle is unchanged") from None
-        self.written.append(path)
+
+    def count(self) -> int:
+        """Files in the staging folder, whichever process put them there."""
+        return sum(1 for p in self.root.rglob("*") if p.is_file())
 
 
 @contextmanager

@@ -73,11 +73,8 @@ def _lines(data: object, indent: int, out: list[str]) -> None:
     if isinstance(data, dict):
         for key, value in data.items():
             head = pad + _key(key)
-            if type(value) is str:  # most leaves: written here rather than through _entry
-                if "\n" in value and _literal(value):
-                    _block(head, value, nested, out)
-                else:
-                    out.append(f"{head} {_string(value)}")
+            if type(value) is str:  # most leaves: one call, not two
+                _text(head, value, nested, out)
             else:
                 _entry(head, value, indent, out, nested, True)
     elif isinstance(data, list):
@@ -95,18 +92,18 @@ def _key(key: object) -> str:
     return f"{scalar(key)}:"
 
 
-def _block(head: str, value: str, nested: int, out: list[str]) -> None:
-    out.append(f"{head} |-")
-    pad = " " * nested
-    out += [f"{pad}{line}" if line else "" for line in value.split("\n")]
+def _text(head: str, value: str, nested: int, out: list[str]) -> None:
+    if "\n" in value and _literal(value):
+        out.append(f"{head} |-")
+        pad = " " * nested
+        out += [f"{pad}{line}" if line else "" for line in value.split("\n")]
+    else:
+        out.append(f"{head} {_string(value)}")
 
 
 def _entry(head: str, value: object, indent: int, out: list[str], nested: int, keyed: bool) -> None:
     if isinstance(value, str):
-        if "\n" in value and _literal(value):
-            _block(head, value, nested, out)
-        else:
-            out.append(f"{head} {_string(value)}")
+        _text(head, value, nested, out)
     elif isinstance(value, dict | list):
         if not value:
             out.append(f"{head} {'{}' if isinstance(value, dict) else '[]'}")

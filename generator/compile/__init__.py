@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from generator import conventions as conv
 from generator.compile import (
@@ -60,8 +60,13 @@ def compile_tests(service: ResolvedService, alerts: dict[str, list[AlertingRule]
     return replace(tests, tests=tests.tests + tuple(more))
 
 
+def _file(path: Path) -> PurePosixPath:
+    """A conventions path as a key of the bundle."""
+    return PurePosixPath(path.as_posix())
+
+
 def tests_path(service: ResolvedService) -> PurePosixPath:
-    return PurePosixPath(conv.rules_test_file(service.name).as_posix())
+    return _file(conv.rules_test_file(service.name))
 
 
 def compile_bundle(service: ResolvedService, tests: bool = True) -> Bundle:
@@ -73,36 +78,35 @@ def compile_bundle(service: ResolvedService, tests: bool = True) -> Bundle:
         rules = [*sli_rules.build(slo), *meta_rules.build(slo), *alert_rules.conditions(slo), *alerts[slo.name]]
         groups.append(RuleGroup(conv.rule_group(service.name, slo.name), tuple(rules), interval=slo.evaluation_interval))
         for runbook in runbooks.build(slo, service.profile):
-            files[PurePosixPath(conv.runbook_file(runbook.alert).as_posix())] = runbook
+            files[_file(conv.runbook_file(runbook.alert))] = runbook
     emitted = [(rule, alert_rules.result_labels(slo, rule)) for slo in service.slos for rule in alerts[slo.name]]
     if tests:
         files[tests_path(service)] = compile_tests(service, alerts)
-    del alerts
     if service.rate_limits is not None:
         group = dashboard_links.link_group(ratelimit_rules.build(service.rate_limits), service)
         groups.append(group)
         sample = {conv.LABEL_MODEL: ratelimit_tests.MODEL, conv.LABEL_DIMENSION: ratelimit_tests.DIMENSION}
         emitted += [(r, sample) for r in group.rules if isinstance(r, AlertingRule)]
         for runbook in runbooks.build_ratelimit(service.rate_limits):
-            files[PurePosixPath(conv.runbook_file(runbook.alert).as_posix())] = runbook
+            files[_file(conv.runbook_file(runbook.alert))] = runbook
     if service.cost is not None:
         group = dashboard_links.link_group(cost_rules.build(service.cost), service)
         groups.append(group)
         cost_alerts = [r for r in group.rules if isinstance(r, AlertingRule)]
         emitted += [(r, {conv.LABEL_MODEL: "claude-sonnet-4-6"} if r.labels[conv.LABEL_SEVERITY] == conv.SEVERITY_INFO else {}) for r in cost_alerts]
         for runbook in runbooks.build_cost(service.cost, [r.alert for r in cost_alerts]):
-            files[PurePosixPath(conv.runbook_file(runbook.alert).as_posix())] = runbook
+            files[_file(conv.runbook_file(runbook.alert))] = runbook
     thresholds = threshold_rules.build(service.thresholds)
     if thresholds is not None:
         thresholds = dashboard_links.link_group(thresholds, service)
         groups.append(thresholds)
         emitted += [(r, {}) for r in thresholds.rules if isinstance(r, AlertingRule)]
         for runbook in runbooks.build_thresholds(service.thresholds, sorted({r.alert for r in thresholds.rules if isinstance(r, AlertingRule)})):
-            files[PurePosixPath(conv.runbook_file(runbook.alert).as_posix())] = runbook
+            files[_file(conv.runbook_file(runbook.alert))] = runbook
     recorded = frozenset(r.record for g in groups for r in g.rules if isinstance(r, RecordingRule))
     files.update(dashboards.build(service, recorded))
     rule_file = RuleFile(tuple(groups))
-    files[PurePosixPath(conv.rules_file(service.name).as_posix())] = rule_file
+    files[_file(conv.rules_file(service.name))] = rule_file
     if service.kubernetes is not None:
         files.update(kubernetes.build(service, rule_file, alertmanager_crd.build(service), files))
     for path, doc in (
@@ -112,5 +116,5 @@ def compile_bundle(service: ResolvedService, tests: bool = True) -> Bundle:
         (conv.alertmanager_template_file(), StaticFile("alertmanager/slogen.tmpl")),
         (conv.pint_config_file(), pint_config()),
     ):
-        files[PurePosixPath(path.as_posix())] = doc
+        files[_file(path)] = doc
     return Bundle(files=dict(sorted(files.items())), warnings=service.warnings)
