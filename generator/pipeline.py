@@ -11,14 +11,14 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
-from generator.compile import compile_bundle, compile_tests, tests_path
+from generator.compile import Digest, compile_bundle, compile_rest, compile_tests, parts, rules_path, runbook_path, tests_path
 from generator.errors import SlogenError
-from generator.ir import Bundle, RuleFile, RuleTestFile
-from generator.render import render_bundle, render_chunks, render_document
+from generator.ir import Bundle, RuleFile, RuleGroup
+from generator.render import render_bundle, render_chunks, render_document, rule_file_chunks
 from generator.resolve import ResolvedService, ResolveError, resolve
 from generator.spec.load import load_spec
 from generator.spec.models import MAX_SLOS
-from generator.write import staged
+from generator.write import Staging, staged
 
 # Past this many SLOs the generated tests (about half of a build's work) compile in a second
 # process while this one compiles the rest; below it a fork costs more than it saves.
@@ -49,20 +49,34 @@ def compile_and_render(service: ResolvedService, keep_documents: bool = True) ->
 
 
 def write_bundle(service: ResolvedService, out: Path, parallel_from: int = PARALLEL_FROM_SLOS) -> tuple[Bundle, int]:
-    """Compile the bundle into out/ atomically, each file written as soon as it is rendered; the
-    bundle comes back without its documents, with the number of files written."""
+    """Compile the bundle into out/ atomically, each rule group rendered and written as soon as it is
+    compiled, and let go; the bundle comes back without its documents, with the number of files written."""
     beside = len(service.slos) >= parallel_from and (os.cpu_count() or 1) > 1
     tests = lambda stage: stage.put(tests_path(service), render_chunks(compile_tests(service)))  # noqa: E731
     with staged(out) as stage, _no_cycle_collection(), _beside(lambda: tests(stage), beside) as other:
-        bundle = compile_bundle(service, tests=not beside)
-        files, bundle = bundle.files, replace(bundle, files={})
-        # The chunked (large) files last: creating thousands of small ones while those are flushed is slow.
-        for path in sorted(files, key=lambda p: (isinstance(files[p], RuleFile | RuleTestFile), p)):
-            stage.put(path, render_chunks(files.pop(path)))
+        digest, kept = Digest(), ([] if service.kubernetes is not None else None)
+        stage.put(rules_path(service), rule_file_chunks(_groups(service, stage, digest, kept)))
+        if other is None:
+            tests(stage)
+        rule_file = RuleFile(tuple(kept)) if kept is not None else None
+        for path, doc in sorted(compile_rest(service, digest, rule_file).items()):
+            stage.put(path, render_chunks(doc))
         if other is not None:
             other.join()
         written = stage.count()
-    return bundle, written
+    return Bundle(files={}, warnings=service.warnings), written
+
+
+def _groups(service: ResolvedService, stage: Staging, digest: Digest, kept: list[RuleGroup] | None) -> Iterator[RuleGroup]:
+    """Each rule group in turn for the rule file, its runbooks written as it goes by; kept only for
+    the operator's copy of the rules."""
+    for part in parts(service):
+        digest.add(part)
+        for runbook in part.runbooks:
+            stage.put(runbook_path(runbook), render_document(runbook))
+        if kept is not None:
+            kept.append(part.group)
+        yield part.group
 
 
 @contextmanager

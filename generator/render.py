@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path, PurePosixPath
 
@@ -23,6 +24,7 @@ from generator.ir import (
     RecordingRule,
     PrometheusRule,
     RuleFile,
+    RuleGroup,
     RuleTestFile,
     Runbook,
     TemplatedFile,
@@ -38,11 +40,17 @@ def _yaml(data: object) -> bytes:
     return f"# {conv.HEADER}\n{yamlout.dump(data)}".encode()
 
 
-def _yaml_chunks(head: dict, key: str, items) -> Iterator[bytes]:  # noqa: ANN001 - an iterable of plain data
-    """A document whose bulk is one long list, an item at a time: written as it renders, it is never in memory whole."""
-    yield f"# {conv.HEADER}\n".encode()
-    for chunk in yamlout.dump_chunks(head, key, items):
-        yield chunk.encode()
+def _yaml_chunks(chunks: Iterable[str]) -> Iterator[bytes]:
+    """A document whose bulk is one long list, in pieces as they render, headed and encoded: it is
+    never in memory whole. Small pieces are gathered into writes of about 64 KB."""
+    batch, size = [f"# {conv.HEADER}\n"], 0
+    for chunk in chunks:
+        batch.append(chunk)
+        size += len(chunk)
+        if size >= 1 << 16:
+            yield "".join(batch).encode()
+            batch, size = [], 0
+    yield "".join(batch).encode()
 
 
 def _json(data: object) -> str:
@@ -65,7 +73,7 @@ def _rule(rule: RecordingRule | AlertingRule) -> dict:
     return out
 
 
-def _group(group) -> dict:  # noqa: ANN001 - a RuleGroup
+def _group(group: RuleGroup) -> dict:
     g: dict = {"name": group.name}
     if group.interval:
         g["interval"] = group.interval
@@ -95,14 +103,14 @@ def _alert_check(check: AlertCheck) -> dict:
     }
 
 
-def _test_case(case: TestCase) -> dict:
-    out: dict = {"name": case.name, "interval": case.interval}
-    out["input_series"] = [{"series": s.series, "values": s.values} for s in case.series]
+def _test_case(case: TestCase, indent: int) -> Iterator[str]:
+    """One test case in pieces: a case that packs thousands of SLOs is never one string."""
+    sequences: list[tuple[str, Iterable[object]]] = [("input_series", ({"series": s.series, "values": s.values} for s in case.series))]
     if case.alerts:
-        out["alert_rule_test"] = [_alert_check(c) for c in case.alerts]
+        sequences.append(("alert_rule_test", map(_alert_check, case.alerts)))
     if case.exprs:
-        out["promql_expr_test"] = [_expr_check(c) for c in case.exprs]
-    return out
+        sequences.append(("promql_expr_test", map(_expr_check, case.exprs)))
+    return yamlout.item_chunks({"name": case.name, "interval": case.interval}, sequences, indent)
 
 
 @cache
@@ -120,13 +128,18 @@ def _templated(doc: Runbook | TemplatedFile) -> bytes:
     return text.encode()
 
 
+def rule_file_chunks(groups: Iterable[RuleGroup]) -> Iterator[bytes]:
+    """A rule file's bytes a group at a time, as the groups come: a large build never holds them all."""
+    return _yaml_chunks(yamlout.sequence_chunks("groups", map(_group, groups)))
+
+
 def render_chunks(doc: Document) -> Iterator[bytes]:
     """The document's bytes in pieces: the rule and test files a group or a test case at a time."""
     if isinstance(doc, RuleFile):
-        return _yaml_chunks({}, "groups", map(_group, doc.groups))
+        return rule_file_chunks(doc.groups)
     if isinstance(doc, RuleTestFile):
-        head = {"rule_files": list(doc.rule_files), "evaluation_interval": doc.evaluation_interval}
-        return _yaml_chunks(head, "tests", map(_test_case, doc.tests))
+        head = yamlout.dump({"rule_files": list(doc.rule_files), "evaluation_interval": doc.evaluation_interval})
+        return _yaml_chunks(itertools.chain((head,), yamlout.sequence_chunks("tests", doc.tests, 0, _test_case)))
     return iter((render_document(doc),))
 
 

@@ -8,10 +8,11 @@ way. `yaml.safe_load(dump(x)) == x` is a property test.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 
 import yaml
@@ -123,23 +124,34 @@ def dump(data: object) -> str:
     return "\n".join(out) + "\n"
 
 
-def dump_chunks(head: dict, key: str, items: Iterable[object]) -> Iterator[str]:
-    """`dump({**head, key: list(items)})`, one item at a time: a rule file of 10,000 SLOs never sits in
-    memory as one list of lines."""
-    if head:
-        yield dump(head)
+_END = object()
+
+
+def sequence_chunks(
+    key: str, items: Iterable[object], indent: int = 0, chunks: Callable[[object, int], Iterable[str]] | None = None
+) -> Iterator[str]:
+    """`key:` and its sequence, as a mapping at `indent` holds them, an item at a time; `chunks`
+    writes one item in pieces, else each item is plain data."""
+    pad = " " * indent
     items = iter(items)
-    first = next(items, None)
-    if first is None:
-        yield f"{scalar(key)}: []\n"
+    first = next(items, _END)
+    if first is _END:
+        yield f"{pad}{_key(key)} []\n"
         return
-    yield f"{scalar(key)}:\n"
-    yield _item(first)
-    for item in items:
-        yield _item(item)
+    yield f"{pad}{_key(key)}\n"
+    write = chunks or _item
+    for item in itertools.chain((first,), items):
+        yield from write(item, indent)
 
 
-def _item(item: object) -> str:
+def item_chunks(head: dict, sequences: Iterable[tuple[str, Iterable[object]]], indent: int = 0) -> Iterator[str]:
+    """A mapping as an item of a sequence at `indent`: the keys of `head`, then each long sequence an item at a time."""
+    yield from _item(head, indent)
+    for key, items in sequences:
+        yield from sequence_chunks(key, items, indent + 2)
+
+
+def _item(item: object, indent: int = 0) -> tuple[str]:
     out: list[str] = []
-    _lines([item], 0, out)  # a sequence under a top-level key starts at column 0
-    return "\n".join(out) + "\n"
+    _lines([item], indent, out)
+    return ("\n".join(out) + "\n",)

@@ -130,6 +130,18 @@ def test_the_yaml_writer_round_trips_any_plain_data(data):
     assert yaml.safe_load(dump(data)) == data
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(yaml_keys, plain_data, max_size=3), yaml_keys, st.lists(plain_data, max_size=4), st.lists(plain_data, max_size=3))
+def test_yaml_written_in_pieces_is_the_yaml_written_whole(head, key, items, inner):
+    """Rule and test files are streamed an item (a test case's checks an item) at a time: they must read as one dump."""
+    from generator.yamlout import dump, item_chunks, sequence_chunks
+
+    assert "".join(sequence_chunks(key, items)) == dump({key: items})
+    case = {"name": "case", **{k: v for k, v in head.items() if k not in ("name", key)}}
+    in_pieces = sequence_chunks("tests", [case, case], 0, lambda c, indent: item_chunks(c, [(key, inner)], indent))
+    assert "".join(in_pieces) == dump({"tests": [{**case, key: inner}] * 2})
+
+
 def test_line_break_characters_survive_into_promql_and_yaml():
     from generator.promql import Matcher, Selector
 

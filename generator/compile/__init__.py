@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from generator import conventions as conv
@@ -24,7 +25,7 @@ from generator.compile import (
     threshold_tests,
 )
 from generator import dashboards
-from generator.ir import AlertingRule, Bundle, Document, RecordingRule, RuleFile, RuleGroup, RuleTestFile, StaticFile, TemplatedFile, TestCase, YamlDoc
+from generator.ir import AlertingRule, Bundle, Document, RecordingRule, RuleFile, RuleGroup, RuleTestFile, Runbook, StaticFile, TemplatedFile, TestCase, YamlDoc
 from generator.resolve import ResolvedService, ResolvedSLO
 
 
@@ -45,11 +46,95 @@ def slo_alerts(service: ResolvedService, slo: ResolvedSLO) -> list[AlertingRule]
     return [dashboard_links.link(r, service) for r in alert_rules.build(slo)]
 
 
-def compile_tests(service: ResolvedService, alerts: dict[str, list[AlertingRule]] | None = None) -> RuleTestFile:
-    """The promtool tests of every alert; `alerts` (per SLO) when the caller already compiled them."""
-    if alerts is None:
-        alerts = {slo.name: slo_alerts(service, slo) for slo in service.slos}
-    tests = rule_tests.build(service, alerts)
+@dataclass(frozen=True)
+class Part:
+    """One rule group and what comes with it: its alerts' runbooks, and the name and labels of each
+    alert it can raise, the expression's own included (the routing tests route every one)."""
+
+    group: RuleGroup
+    runbooks: tuple[Runbook, ...]
+    emitted: tuple[tuple[str, dict[str, str]], ...]
+
+    @property
+    def alerts(self) -> list[AlertingRule]:
+        return [r for r in self.group.rules if isinstance(r, AlertingRule)]
+
+
+def parts(service: ResolvedService) -> Iterator[Part]:
+    """The rule file's groups in order, one at a time: a large build renders each and lets it go."""
+    for slo in service.slos:
+        alerts = slo_alerts(service, slo)
+        rules = (*sli_rules.build(slo), *meta_rules.build(slo), *alert_rules.conditions(slo), *alerts)
+        group = RuleGroup(conv.rule_group(service.name, slo.name), rules, interval=slo.evaluation_interval)
+        yield Part(group, tuple(runbooks.build(slo, service.profile)), _emitted((r, alert_rules.result_labels(slo, r)) for r in alerts))
+    if service.rate_limits is not None:
+        group = dashboard_links.link_group(ratelimit_rules.build(service.rate_limits), service)
+        sample = {conv.LABEL_MODEL: ratelimit_tests.MODEL, conv.LABEL_DIMENSION: ratelimit_tests.DIMENSION}
+        yield Part(group, tuple(runbooks.build_ratelimit(service.rate_limits)), _emitted((r, sample) for r in _alerting(group)))
+    if service.cost is not None:
+        group = dashboard_links.link_group(cost_rules.build(service.cost), service)
+        alerts = _alerting(group)
+        per_model = {conv.LABEL_MODEL: "claude-sonnet-4-6"}
+        emitted = _emitted((r, per_model if r.labels[conv.LABEL_SEVERITY] == conv.SEVERITY_INFO else {}) for r in alerts)
+        yield Part(group, tuple(runbooks.build_cost(service.cost, [r.alert for r in alerts])), emitted)
+    thresholds = threshold_rules.build(service.thresholds)
+    if thresholds is not None:
+        group = dashboard_links.link_group(thresholds, service)
+        alerts = _alerting(group)
+        yield Part(group, tuple(runbooks.build_thresholds(service.thresholds, sorted({r.alert for r in alerts}))), _emitted((r, {}) for r in alerts))
+
+
+def _emitted(alerts: Iterable[tuple[AlertingRule, dict[str, str]]]) -> tuple[tuple[str, dict[str, str]], ...]:
+    return tuple((rule.alert, {**rule.labels, **extra}) for rule, extra in alerts)
+
+
+def _alerting(group: RuleGroup) -> list[AlertingRule]:
+    return [r for r in group.rules if isinstance(r, AlertingRule)]
+
+
+def runbook_path(runbook: Runbook) -> PurePosixPath:
+    return _file(conv.runbook_file(runbook.alert))
+
+
+def rules_path(service: ResolvedService) -> PurePosixPath:
+    return _file(conv.rules_file(service.name))
+
+
+class Digest:
+    """What the rest of the bundle reads from the rule groups, gathered as they go by."""
+
+    def __init__(self) -> None:
+        self.recorded: set[str] = set()
+        self.emitted: list[tuple[str, dict[str, str]]] = []
+
+    def add(self, part: Part) -> Part:
+        self.recorded.update(r.record for r in part.group.rules if isinstance(r, RecordingRule))
+        self.emitted += part.emitted
+        return part
+
+
+def compile_rest(service: ResolvedService, digest: Digest, rule_file: RuleFile | None) -> dict[PurePosixPath, Document]:
+    """Every file but the rules, runbooks and tests: dashboards, Alertmanager, routing tests, the
+    operator objects (from `rule_file`, needed only then), pint's policy."""
+    rest = dashboards.build(service, frozenset(digest.recorded))
+    if service.kubernetes is not None:
+        assert rule_file is not None
+        rest.update(kubernetes.build(service, rule_file, alertmanager_crd.build(service), rest))
+    for path, doc in (
+        (conv.alertmanager_file(), YamlDoc(alertmanager.build_config(service))),
+        (conv.alertmanager_fragment_file(), YamlDoc(alertmanager.build_fragment(service))),
+        (conv.routing_tests_file(), YamlDoc(alertmanager.build_routing_tests(service, digest.emitted))),
+        (conv.alertmanager_template_file(), StaticFile("alertmanager/slogen.tmpl")),
+        (conv.pint_config_file(), pint_config()),
+    ):
+        rest[_file(path)] = doc
+    return rest
+
+
+def compile_tests(service: ResolvedService, alerts_of: Callable[[ResolvedSLO], list[AlertingRule]] | None = None) -> RuleTestFile:
+    """The promtool tests of every alert; `alerts_of` an SLO when the caller already compiled them
+    (else each SLO's are compiled in turn and let go)."""
+    tests = rule_tests.build(service, alerts_of or (lambda slo: slo_alerts(service, slo)))
     more: list[TestCase] = []
     if service.rate_limits is not None:
         more += ratelimit_tests.build(service.rate_limits)
@@ -69,52 +154,14 @@ def tests_path(service: ResolvedService) -> PurePosixPath:
     return _file(conv.rules_test_file(service.name))
 
 
-def compile_bundle(service: ResolvedService, tests: bool = True) -> Bundle:
-    """Every file of the bundle; without `tests`, all but the generated tests (`compile_tests`), which a large build compiles beside it."""
-    files: dict[PurePosixPath, Document] = {}
-    groups, alerts = [], {}
-    for slo in service.slos:
-        alerts[slo.name] = slo_alerts(service, slo)
-        rules = [*sli_rules.build(slo), *meta_rules.build(slo), *alert_rules.conditions(slo), *alerts[slo.name]]
-        groups.append(RuleGroup(conv.rule_group(service.name, slo.name), tuple(rules), interval=slo.evaluation_interval))
-        for runbook in runbooks.build(slo, service.profile):
-            files[_file(conv.runbook_file(runbook.alert))] = runbook
-    emitted = [(rule, alert_rules.result_labels(slo, rule)) for slo in service.slos for rule in alerts[slo.name]]
-    if tests:
-        files[tests_path(service)] = compile_tests(service, alerts)
-    if service.rate_limits is not None:
-        group = dashboard_links.link_group(ratelimit_rules.build(service.rate_limits), service)
-        groups.append(group)
-        sample = {conv.LABEL_MODEL: ratelimit_tests.MODEL, conv.LABEL_DIMENSION: ratelimit_tests.DIMENSION}
-        emitted += [(r, sample) for r in group.rules if isinstance(r, AlertingRule)]
-        for runbook in runbooks.build_ratelimit(service.rate_limits):
-            files[_file(conv.runbook_file(runbook.alert))] = runbook
-    if service.cost is not None:
-        group = dashboard_links.link_group(cost_rules.build(service.cost), service)
-        groups.append(group)
-        cost_alerts = [r for r in group.rules if isinstance(r, AlertingRule)]
-        emitted += [(r, {conv.LABEL_MODEL: "claude-sonnet-4-6"} if r.labels[conv.LABEL_SEVERITY] == conv.SEVERITY_INFO else {}) for r in cost_alerts]
-        for runbook in runbooks.build_cost(service.cost, [r.alert for r in cost_alerts]):
-            files[_file(conv.runbook_file(runbook.alert))] = runbook
-    thresholds = threshold_rules.build(service.thresholds)
-    if thresholds is not None:
-        thresholds = dashboard_links.link_group(thresholds, service)
-        groups.append(thresholds)
-        emitted += [(r, {}) for r in thresholds.rules if isinstance(r, AlertingRule)]
-        for runbook in runbooks.build_thresholds(service.thresholds, sorted({r.alert for r in thresholds.rules if isinstance(r, AlertingRule)})):
-            files[_file(conv.runbook_file(runbook.alert))] = runbook
-    recorded = frozenset(r.record for g in groups for r in g.rules if isinstance(r, RecordingRule))
-    files.update(dashboards.build(service, recorded))
-    rule_file = RuleFile(tuple(groups))
-    files[_file(conv.rules_file(service.name))] = rule_file
-    if service.kubernetes is not None:
-        files.update(kubernetes.build(service, rule_file, alertmanager_crd.build(service), files))
-    for path, doc in (
-        (conv.alertmanager_file(), YamlDoc(alertmanager.build_config(service))),
-        (conv.alertmanager_fragment_file(), YamlDoc(alertmanager.build_fragment(service))),
-        (conv.routing_tests_file(), YamlDoc(alertmanager.build_routing_tests(service, emitted))),
-        (conv.alertmanager_template_file(), StaticFile("alertmanager/slogen.tmpl")),
-        (conv.pint_config_file(), pint_config()),
-    ):
-        files[_file(path)] = doc
+def compile_bundle(service: ResolvedService) -> Bundle:
+    """Every file of the bundle, in memory (`pipeline.write_bundle` streams the same to disk)."""
+    digest = Digest()
+    groups = [digest.add(p) for p in parts(service)]
+    files: dict[PurePosixPath, Document] = {runbook_path(rb): rb for p in groups for rb in p.runbooks}
+    rule_file = RuleFile(tuple(p.group for p in groups))
+    files[rules_path(service)] = rule_file
+    alerts = {slo.name: p.alerts for slo, p in zip(service.slos, groups)}
+    files[tests_path(service)] = compile_tests(service, lambda slo: alerts[slo.name])
+    files.update(compile_rest(service, digest, rule_file))
     return Bundle(files=dict(sorted(files.items())), warnings=service.warnings)

@@ -7,9 +7,10 @@ unless a matching route says `stop`. In the routing tree that is one sibling per
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from generator import conventions as conv
 from generator import promql as q
-from generator.ir import AlertingRule
 from generator.resolve import ResolvedService
 from generator.spec.models import Grouping, Notifications, Receiver, Route
 
@@ -188,16 +189,16 @@ def build_fragment(service: ResolvedService) -> dict:
     return plain(fragment)
 
 
-def build_routing_tests(service: ResolvedService, alerts: list[tuple[AlertingRule, dict[str, str]]]) -> dict:
-    """Every alert the bundle can emit, with its real labels and the receivers the spec implies."""
+def build_routing_tests(service: ResolvedService, alerts: Iterable[tuple[str, dict[str, str]]]) -> dict:
+    """Every alert the bundle can emit (its name and real labels), with the receivers the spec implies."""
     cases = []
     seen = set()
-    for rule, extra in alerts:
-        labels = {conv.LABEL_ALERTNAME: rule.alert, **rule.labels, **extra}
+    for alert, labels in alerts:
+        labels = {conv.LABEL_ALERTNAME: alert, **labels}
         key = tuple(sorted(labels.items()))
         if key in seen:
             continue
         seen.add(key)
-        cases.append({"alert": rule.alert, "labels": dict(sorted(labels.items())), "receivers": expected_receivers(labels, service.notifications)})
+        cases.append({"alert": alert, "labels": dict(key), "receivers": expected_receivers(labels, service.notifications)})
     return {"cases": cases}
 

@@ -14,6 +14,7 @@ from generator.resolve import ResolvedService
 
 
 def build(service: ResolvedService, rules: RuleFile, alertmanager_config: dict, files: dict[PurePosixPath, Document]) -> dict[PurePosixPath, Document]:
+    """The operator objects; `files` the other files of the bundle that go in its folder (the dashboards' ConfigMaps)."""
     assert service.kubernetes is not None
     metadata: dict = {"name": conv.kubernetes_name(conv.TOOL, service.name)}
     if service.namespace:

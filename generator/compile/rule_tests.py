@@ -6,6 +6,7 @@ window pair must be firing or silent, and only those certain verdicts become ass
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 import math
@@ -39,9 +40,9 @@ class Scenario:
     ends_at: int | None = None  # minute of the last sample, when the metrics vanish
 
 
-def build(service: ResolvedService, alerts: dict[str, list[AlertingRule]]) -> RuleTestFile:
+def build(service: ResolvedService, alerts_of: Callable[[ResolvedSLO], list[AlertingRule]]) -> RuleTestFile:
     reads = [slo.sli.metrics for slo in service.slos]
-    cases = [_cases(service, slo, alerts[slo.name]) for slo in service.slos]
+    cases = [_cases(service, slo, alerts_of(slo)) for slo in service.slos]
     # zip(*cases): the first scenario of every SLO, then the second, ...
     tests = [case for scenario in zip(*cases) for case in _pack(list(zip(reads, scenario)))]
     return RuleTestFile(rule_files=(f"../rules/{conv.rules_file(service.name).name}",), tests=tuple(tests))
