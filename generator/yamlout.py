@@ -69,13 +69,19 @@ def _literal(text: str) -> bool:
 
 
 def _lines(data: object, indent: int, out: list[str]) -> None:
+    # The hot loop of a large build: the common leaves (a one-line string, a non-empty mapping) are
+    # written here rather than through _entry.
     pad = " " * indent
     nested = indent + 2
     if isinstance(data, dict):
         for key, value in data.items():
-            head = pad + _key(key)
-            if type(value) is str:  # most leaves: one call, not two
-                _text(head, value, nested, out)
+            head = pad + (_KEYS.get(key) or _key(key))
+            kind = type(value)
+            if kind is str and "\n" not in value:
+                out.append(f"{head} {_string(value)}")
+            elif kind is dict and value:
+                out.append(head)
+                _lines(value, nested, out)
             else:
                 _entry(head, value, indent, out, nested, True)
     elif isinstance(data, list):
@@ -88,9 +94,14 @@ def _lines(data: object, indent: int, out: list[str]) -> None:
                 _entry(f"{pad}-", item, indent, out, nested, False)
 
 
-@lru_cache(maxsize=1024)
+_KEYS: dict[str, str] = {}  # string keys only: 1, 1.0 and True are one dict key but three YAML keys
+
+
 def _key(key: object) -> str:
-    return f"{scalar(key)}:"
+    text = f"{scalar(key)}:"
+    if type(key) is str:
+        _KEYS[key] = text
+    return text
 
 
 def _text(head: str, value: str, nested: int, out: list[str]) -> None:

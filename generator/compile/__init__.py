@@ -42,8 +42,8 @@ def pint_config() -> TemplatedFile:
     )
 
 
-def slo_alerts(service: ResolvedService, slo: ResolvedSLO) -> list[AlertingRule]:
-    return [dashboard_links.link(r, service) for r in alert_rules.build(slo)]
+def slo_alerts(service: ResolvedService, slo: ResolvedSLO, expressions: bool = True) -> list[AlertingRule]:
+    return [dashboard_links.link(r, service) for r in alert_rules.build(slo, expressions)]
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,7 @@ def compile_rest(service: ResolvedService, digest: Digest, rule_file: RuleFile |
 def compile_tests(service: ResolvedService, alerts_of: Callable[[ResolvedSLO], list[AlertingRule]] | None = None) -> RuleTestFile:
     """The promtool tests of every alert; `alerts_of` an SLO when the caller already compiled them
     (else each SLO's are compiled in turn and let go)."""
-    tests = rule_tests.build(service, alerts_of or (lambda slo: slo_alerts(service, slo)))
+    tests = rule_tests.build(service, alerts_of or (lambda slo: slo_alerts(service, slo, expressions=False)))
     more: list[TestCase] = []
     if service.rate_limits is not None:
         more += ratelimit_tests.build(service.rate_limits)
