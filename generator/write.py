@@ -59,12 +59,15 @@ class Staging:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._folders: set[Path] = set()  # made already: thousands of runbooks share one
 
     def put(self, path: PurePosixPath, data: bytes | Iterable[bytes]) -> None:
         _owned(path)
         target = self.root / path
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.parent not in self._folders:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self._folders.add(target.parent)
             with open(target, "wb") as f:
                 if isinstance(data, bytes):
                     f.write(data)
@@ -76,7 +79,7 @@ class Staging:
 
     def count(self) -> int:
         """Files in the staging folder, whichever process put them there."""
-        return sum(1 for p in self.root.rglob("*") if p.is_file())
+        return sum(len(files) for _, _, files in os.walk(self.root))
 
 
 @contextmanager

@@ -60,13 +60,28 @@ class Part:
         return [r for r in self.group.rules if isinstance(r, AlertingRule)]
 
 
-def parts(service: ResolvedService) -> Iterator[Part]:
-    """The rule file's groups in order, one at a time: a large build renders each and lets it go."""
+def parts(service: ResolvedService, slo_runbooks: bool = True) -> Iterator[Part]:
+    """The rule file's groups in order, one at a time: a large build renders each and lets it go.
+    Without `slo_runbooks` the SLOs' parts come without theirs (`all_runbooks` writes them beside)."""
     for slo in service.slos:
         alerts = slo_alerts(service, slo)
         rules = (*sli_rules.build(slo), *meta_rules.build(slo), *alert_rules.conditions(slo), *alerts)
         group = RuleGroup(conv.rule_group(service.name, slo.name), rules, interval=slo.evaluation_interval)
-        yield Part(group, tuple(runbooks.build(slo, service.profile)), _emitted((r, alert_rules.result_labels(slo, r)) for r in alerts))
+        own = tuple(runbooks.build(slo, service.profile)) if slo_runbooks else ()
+        yield Part(group, own, _emitted((r, alert_rules.result_labels(slo, r)) for r in alerts))
+    yield from _service_parts(service)
+
+
+def all_runbooks(service: ResolvedService) -> Iterator[Runbook]:
+    """Every runbook of the bundle, without compiling the SLOs' rules."""
+    for slo in service.slos:
+        yield from runbooks.build(slo, service.profile)
+    for part in _service_parts(service):
+        yield from part.runbooks
+
+
+def _service_parts(service: ResolvedService) -> Iterator[Part]:
+    """The groups of the service as a whole: rate limits, cost, thresholds."""
     if service.rate_limits is not None:
         group = dashboard_links.link_group(ratelimit_rules.build(service.rate_limits), service)
         sample = {conv.LABEL_MODEL: ratelimit_tests.MODEL, conv.LABEL_DIMENSION: ratelimit_tests.DIMENSION}
