@@ -54,11 +54,26 @@ class Selector:
         matchers = [_matcher(m) for m in self.matchers]
         if self.aliases:
             return "{" + ", ".join([f"__name__=~{string(alternation(list(self.names)))}", *matchers]) + "}"
-        if self.metric and not LEGACY_NAME.fullmatch(self.metric):
-            # Prometheus 3's UTF-8 names (OTLP without escaping): the name goes quoted inside the braces.
-            return "{" + ", ".join([string(self.metric), *matchers]) + "}"
-        inner = ", ".join(matchers)
-        return f"{self.metric}{{{inner}}}" if inner else self.metric
+        return _braced(self.metric, matchers)
+
+
+def _braced(metric: str, matchers: list[str]) -> str:
+    if metric and not LEGACY_NAME.fullmatch(metric):
+        # Prometheus 3's UTF-8 names (OTLP without escaping): the name goes quoted inside the braces.
+        return "{" + ", ".join([string(metric), *matchers]) + "}"
+    inner = ", ".join(matchers)
+    return f"{metric}{{{inner}}}" if inner else metric
+
+
+def exact(metric: str, labels: dict[str, str], *more: Matcher) -> str:
+    """`str(Selector(metric, (equality matchers of labels, in their order, *more)))` without building
+    the objects: latches and generated tests write tens of thousands."""
+    return _braced(metric, [*(_equality(k, v) for k, v in labels.items()), *map(_matcher, more)])
+
+
+@lru_cache(maxsize=1 << 14)
+def _equality(name: str, value: str) -> str:
+    return f"{label(name)}={string(value)}"
 
 
 @lru_cache(maxsize=4096)  # the same few matchers (an SLO's identity, alert states) recur in thousands of selectors
@@ -87,7 +102,7 @@ def series(selector: Selector, labels: dict[str | None, str]) -> str:
     None name (the exporter has no such label, e.g. claude-basic's feature).
     """
     merged = {**{m.label: m.value for m in selector.matchers if m.op == "="}, **{k: v for k, v in labels.items() if k is not None}}
-    return str(Selector(selector.metric, tuple(Matcher(k, "=", v) for k, v in sorted(merged.items()) if v != "")))
+    return exact(selector.metric, {k: v for k, v in sorted(merged.items()) if v != ""})
 
 
 _NEEDS_ESCAPE = re.compile('[\\\\"\x00-\x1f\x7f-\x9f\u2028\u2029]')

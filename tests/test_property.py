@@ -1,10 +1,8 @@
 """Property tests: every valid spec compiles to rules promtool accepts; no input makes the loader crash."""
 
 import subprocess
-from pathlib import Path
 
 import promql_parser
-import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

@@ -1,7 +1,5 @@
 """Every user mistake: a clear message with file, position, dotted path and fix; exit 2; out/ untouched."""
 
-from pathlib import Path
-
 import pytest
 from typer.testing import CliRunner
 

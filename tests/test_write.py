@@ -67,7 +67,7 @@ def test_drift_lists_changed_missing_and_stale_files(tmp_path):
     lines = drift(tmp_path, rendered)
     assert any(line.startswith("-") and "> 15" in line for line in lines)
     assert any(line.startswith("+") and "> 14.4" in line for line in lines)
-    assert f"stale (no longer generated): runbooks/Stale.md" in lines
+    assert "stale (no longer generated): runbooks/Stale.md" in lines
     assert f"missing: {runbook}" in lines
 
 

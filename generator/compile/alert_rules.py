@@ -67,14 +67,8 @@ def firing_burn_alerts(slo: ResolvedSLO, severity: str, *more: q.Matcher) -> str
 
 @lru_cache(maxsize=64)  # each pair's latch and each generated test read the same few
 def _firing(alert: str, identity: tuple[tuple[str, str], ...], severity: str, more: tuple[q.Matcher, ...]) -> str:
-    matchers = (
-        q.Matcher(conv.LABEL_ALERTNAME, "=", alert),
-        q.Matcher(conv.LABEL_ALERTSTATE, "=", conv.STATE_FIRING),
-        q.Matcher(conv.LABEL_SEVERITY, "=", severity),
-        *(q.Matcher(k, "=", v) for k, v in identity),
-        *more,
-    )
-    return str(q.Selector(conv.ALERTS, matchers))
+    labels = {conv.LABEL_ALERTNAME: alert, conv.LABEL_ALERTSTATE: conv.STATE_FIRING, conv.LABEL_SEVERITY: severity}
+    return q.exact(conv.ALERTS, {**labels, **dict(identity)}, *more)
 
 
 def _alerts_of(slo: ResolvedSLO, pair: BurnPair, op: str) -> str:

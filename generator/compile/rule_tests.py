@@ -50,11 +50,12 @@ def build(service: ResolvedService, alerts_of: Callable[[ResolvedSLO], list[Aler
 
 def _cases(service: ResolvedService, slo: ResolvedSLO, rules: list[AlertingRule]) -> list[TestCase]:
     """One SLO's scenarios, always the same kinds in the same order."""
+    reads = _reads(slo, rules)
     return [
-        _timeline(service, slo, rules, _outage(slo), expect_page=True),
-        _timeline(service, slo, rules, _slow_burn(slo), expect_ticket=True, expect_page=False),
-        _timeline(service, slo, rules, _under_budget(slo), expect_page=False, expect_ticket=False),
-        _timeline(service, slo, rules, _single_failure(), expect_page=False if slo.min_events >= 2 else None,
+        _timeline(service, slo, reads, _outage(slo), expect_page=True),
+        _timeline(service, slo, reads, _slow_burn(slo), expect_ticket=True, expect_page=False),
+        _timeline(service, slo, reads, _under_budget(slo), expect_page=False, expect_ticket=False),
+        _timeline(service, slo, reads, _single_failure(), expect_page=False if slo.min_events >= 2 else None,
                   expect_ticket=False if slo.min_events >= 2 else None),
         _annotations(service, slo, rules),
         _nodata(service, slo, rules),
@@ -247,7 +248,7 @@ def _histogram_series(total: q.Selector, good_metric: str, threshold: str, dims:
 
 def _alerts_query(rule: AlertingRule, extra: dict[str, str] | None = None) -> str:
     match = {conv.LABEL_ALERTNAME: rule.alert, conv.LABEL_ALERTSTATE: conv.STATE_FIRING, **{k: rule.labels[k] for k in (conv.LABEL_LONG_WINDOW, conv.LABEL_SHORT_WINDOW) if k in rule.labels}}
-    return str(q.Selector(conv.ALERTS, tuple(q.Matcher(k, "=", v) for k, v in {**match, **(extra or {})}.items())))
+    return q.exact(conv.ALERTS, {**match, **(extra or {})})
 
 
 def _alerts_sample(rule: AlertingRule, extra: dict[str, str] | None = None) -> str:
@@ -259,17 +260,36 @@ def _minutes(t: int) -> str:
     return f"{t}m"
 
 
+@dataclass(frozen=True)
+class _Reads:
+    """What an SLO's timeline checks query, built once for all its scenarios."""
+
+    pair: dict[BurnPair, tuple[str, str]]  # the ALERTS query of the pair's rule, and the series it returns when firing
+    count: dict[str, str]  # per severity of several pairs: how many of its alerts fire
+    nodata: str
+
+
+def _reads(slo: ResolvedSLO, rules: list[AlertingRule]) -> _Reads:
+    burn = {(r.labels[conv.LABEL_LONG_WINDOW], r.labels[conv.LABEL_SHORT_WINDOW]): r for r in rules if conv.LABEL_LONG_WINDOW in r.labels}
+    rule_of = {p: burn[(p.long, p.short)] for p in slo.pairs}
+    nodata = next(r for r in rules if r.alert == slo.nodata_alert)
+    return _Reads(
+        pair={p: (_alerts_query(r), _alerts_sample(r)) for p, r in rule_of.items()},
+        count={s: _count_query(slo, s) for s in (conv.SEVERITY_PAGE, conv.SEVERITY_TICKET) if len(slo.pairs_of(s)) > 1},
+        nodata=_alerts_query(nodata),
+    )
+
+
 def _timeline(
     service: ResolvedService,
     slo: ResolvedSLO,
-    rules: list[AlertingRule],
+    reads: _Reads,
     scenario: Scenario,
     expect_page: bool | None = None,
     expect_ticket: bool | None = None,
 ) -> TestCase:
     model = Model(slo, scenario.traffic)
     end = scenario.traffic.minutes
-    burn_rules = {(r.labels[conv.LABEL_LONG_WINDOW], r.labels[conv.LABEL_SHORT_WINDOW]): r for r in rules if conv.LABEL_LONG_WINDOW in r.labels}
     checks: list[ExprCheck] = []
     fired = {}
     for severity, expected in ((conv.SEVERITY_PAGE, expect_page), (conv.SEVERITY_TICKET, expect_ticket)):
@@ -277,12 +297,10 @@ def _timeline(
         if not pairs:
             continue
         states = {p: model.states(p) for p in pairs}
-        rule_of = {p: burn_rules[(p.long, p.short)] for p in pairs}
-        fired[severity] = _tier_checks(slo, severity, states, rule_of, end, checks, scenario.name)
+        fired[severity] = _tier_checks(slo, severity, states, reads, end, checks, scenario.name)
         if expected is not None and fired[severity] != expected:
             raise ScenarioError(f"SLO {slo.name}, {scenario.name}: the {severity} tier {'did not fire' if expected else 'fired'}")
-    nodata = next(r for r in rules if r.alert == slo.nodata_alert)
-    checks.append(ExprCheck(_alerts_query(nodata), _minutes(end)))
+    checks.append(ExprCheck(reads.nodata, _minutes(end)))
     return TestCase(
         name=conv.test_case_name(slo.name, scenario.name),
         series=_series(service, slo, scenario.traffic),
@@ -291,7 +309,7 @@ def _timeline(
 
 
 def _tier_checks(
-    slo: ResolvedSLO, severity: str, states: dict[BurnPair, tuple[State, ...]], rule_of: dict[BurnPair, AlertingRule],
+    slo: ResolvedSLO, severity: str, states: dict[BurnPair, tuple[State, ...]], reads: _Reads,
     end: int, checks: list[ExprCheck], scenario: str,
 ) -> bool:
     """Checks for one severity's alerts; True when the tier fires.
@@ -301,8 +319,8 @@ def _tier_checks(
     fires first while every other pair of the severity is certainly silent up to then."""
     pairs = list(states)
     first_fire, last_silent, silent, holds_at_end, owner = _tier_plan(tuple(states.values()))
-    query = _count_query(slo, severity) if len(pairs) > 1 else _alerts_query(rule_of[pairs[0]])
-    one = (("", 1.0),) if len(pairs) > 1 else ((_alerts_sample(rule_of[pairs[0]]), 1.0),)  # count() has no labels
+    query = reads.count[severity] if len(pairs) > 1 else reads.pair[pairs[0]][0]
+    one = (("", 1.0),) if len(pairs) > 1 else ((reads.pair[pairs[0]][1], 1.0),)  # count() has no labels
     if first_fire is None:
         if not silent:
             raise ScenarioError(f"SLO {slo.name}, {scenario}: the {severity} tier is never decided")
@@ -314,8 +332,8 @@ def _tier_checks(
     if holds_at_end and end != first_fire:
         checks.append(ExprCheck(query, _minutes(end), one))  # still one alert once the slower pairs catch up
     if len(pairs) > 1 and owner is not None:
-        rule = rule_of[pairs[owner]]
-        checks.append(ExprCheck(_alerts_query(rule), _minutes(first_fire), ((_alerts_sample(rule), 1.0),)))
+        own_query, own_sample = reads.pair[pairs[owner]]
+        checks.append(ExprCheck(own_query, _minutes(first_fire), ((own_sample, 1.0),)))
     return True
 
 

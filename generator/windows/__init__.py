@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
 import yaml
@@ -101,6 +101,7 @@ def catalogs() -> dict[int, Catalog]:
     return out
 
 
+@lru_cache(maxsize=256)  # SLOs share a few objectives: one pair object each, which keys later caches
 def very_fast_pair(catalog: Catalog, budget: Fraction, scrape_seconds: float, pages: tuple[BurnPair, ...]) -> BurnPair | None:
     """The very-fast page pair for an SLO with this budget, or None where the Workbook's pages are as fast.
 
