@@ -18,6 +18,7 @@ def parse_seconds(text: str) -> float:
     return sum(float(n) * _UNITS[u] for n, u in _PART.findall(text.strip()))
 
 
+@cache  # tens of thousands of offsets and windows per large spec, a handful of distinct ones
 def format_duration(seconds: float) -> str:
     """Format whole seconds the way Prometheus reads them, in the largest exact units (`1d`, `90m` → `1h30m`)."""
     if seconds <= 0 or seconds != int(seconds):
@@ -32,6 +33,7 @@ def format_duration(seconds: float) -> str:
     return "".join(out)
 
 
+@cache
 def format_number(value: float) -> str:
     """Shortest text that reads back as the same float: `3`, `0.25`, `14.4` (no `0.9990000000000001`)."""
     if value == int(value) and abs(value) < 1e15:
