@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import json
+import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -261,4 +264,18 @@ def demo(
 
 
 def main() -> None:
-    app()
+    """The console entry point: the command, then the exit handlers, then the end of the process
+    without freeing its objects one by one (mypy's fast exit). A large build leaves millions of them,
+    a tenth of a second or more to free for nothing; every command has closed what it opened."""
+    try:
+        app()
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
+    if isinstance(code, str):  # what sys.exit("message") would have printed
+        print(code, file=sys.stderr)
+    status = code if isinstance(code, int) else (0 if code is None else 1)
+    atexit._run_exitfuncs()  # multiprocessing's and logging's clean-up still run
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
