@@ -26,6 +26,26 @@ def test_stale_files_go_and_foreign_files_stay(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".slogen-")]
 
 
+def test_a_rebuild_links_what_did_not_change_and_writes_what_did(tmp_path):
+    out = tmp_path / "out"
+    write(out, build(ROOT / "slo.yaml")[1])
+    runbooks = sorted((out / "runbooks").glob("*.md"))
+    before = {p.name: p.stat().st_ino for p in runbooks}
+    changed = runbooks[0]
+    changed.write_text("edited by hand\n")
+    write(out, build(ROOT / "slo.yaml")[1])
+    after = {p.name: p.stat().st_ino for p in sorted((out / "runbooks").glob("*.md"))}
+    assert after.keys() == before.keys()
+    assert [n for n in after if after[n] != before[n]] == [changed.name]  # rewritten; the rest are the same files
+    assert files(out) == files(_fresh(tmp_path / "fresh"))
+    assert all(p.stat().st_nlink == 1 for p in (out / "runbooks").glob("*.md"))  # the old names are gone
+
+
+def _fresh(out: Path) -> Path:
+    write(out, build(ROOT / "slo.yaml")[1])
+    return out
+
+
 def test_a_failed_write_leaves_the_previous_bundle(tmp_path, monkeypatch):
     _, rendered = build(ROOT / "slo.yaml")
     write(tmp_path, rendered)
