@@ -13,15 +13,15 @@ from pathlib import Path, PurePosixPath
 
 from generator.compile import Digest, all_runbooks, compile_bundle, compile_rest, compile_tests, parts, rules_path, runbook_path, tests_path
 from generator.errors import SlogenError
-from generator.ir import Bundle, RuleFile, RuleGroup
+from generator.ir import Bundle
 from generator.render import render_bundle, render_chunks, render_document, rule_file_chunks
 from generator.resolve import ResolvedService, ResolveError, resolve
 from generator.spec.load import load_spec
 from generator.spec.models import MAX_SLOS
 from generator.write import Staging, staged
 
-# Past this many SLOs the generated tests (about half of a build's work) compile in a second
-# process while this one compiles the rest; below it a fork costs more than it saves.
+# Past this many SLOs the generated tests (about half of a build's work) and the runbooks are
+# written by processes of their own while this one writes the rest; below it a fork costs more than it saves.
 PARALLEL_FROM_SLOS = 200
 
 
@@ -58,10 +58,9 @@ def write_bundle(service: ResolvedService, out: Path, parallel_from: int = PARAL
     beside = len(service.slos) >= parallel_from and (os.cpu_count() or 1) > 1
     jobs = [lambda: _write_tests(service, stage), lambda: _write_runbooks(service, stage)]
     with staged(out) as stage, _no_cycle_collection(), _beside(jobs if beside else []) as others:
-        digest, kept = Digest(), ([] if service.kubernetes is not None else None)
-        stage.put(rules_path(service), rule_file_chunks(_groups(service, digest, kept)))
-        rule_file = RuleFile(tuple(kept)) if kept is not None else None
-        for path, doc in sorted(compile_rest(service, digest, rule_file).items()):
+        digest = Digest(service)
+        stage.put(rules_path(service), rule_file_chunks(digest.add(p).group for p in parts(service, slo_runbooks=False)))
+        for path, doc in sorted(compile_rest(service, digest).items()):
             stage.put(path, render_chunks(doc))
         if not beside:
             for job in jobs:
@@ -79,15 +78,6 @@ def _write_tests(service: ResolvedService, stage: Staging) -> None:
 def _write_runbooks(service: ResolvedService, stage: Staging) -> None:
     for runbook in all_runbooks(service):
         stage.put(runbook_path(runbook), render_document(runbook))
-
-
-def _groups(service: ResolvedService, digest: Digest, kept: list[RuleGroup] | None) -> Iterator[RuleGroup]:
-    """Each rule group in turn for the rule file; kept only for the operator's copy of the rules."""
-    for part in parts(service, slo_runbooks=False):
-        digest.add(part)
-        if kept is not None:
-            kept.append(part.group)
-        yield part.group
 
 
 @contextmanager

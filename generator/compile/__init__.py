@@ -57,7 +57,7 @@ class Part:
 
     @property
     def alerts(self) -> list[AlertingRule]:
-        return [r for r in self.group.rules if isinstance(r, AlertingRule)]
+        return _alerting(self.group)
 
 
 def parts(service: ResolvedService, slo_runbooks: bool = True) -> Iterator[Part]:
@@ -116,25 +116,28 @@ def rules_path(service: ResolvedService) -> PurePosixPath:
 
 
 class Digest:
-    """What the rest of the bundle reads from the rule groups, gathered as they go by."""
+    """What the rest of the bundle reads from the rule groups, gathered as they go by: the recorded
+    names, the alerts to route, and the groups themselves only where the operator's copy needs them."""
 
-    def __init__(self) -> None:
+    def __init__(self, service: ResolvedService) -> None:
         self.recorded: set[str] = set()
         self.emitted: list[tuple[str, dict[str, str]]] = []
+        self.groups: list[RuleGroup] | None = [] if service.kubernetes is not None else None
 
     def add(self, part: Part) -> Part:
         self.recorded.update(r.record for r in part.group.rules if isinstance(r, RecordingRule))
         self.emitted += part.emitted
+        if self.groups is not None:
+            self.groups.append(part.group)
         return part
 
 
-def compile_rest(service: ResolvedService, digest: Digest, rule_file: RuleFile | None) -> dict[PurePosixPath, Document]:
+def compile_rest(service: ResolvedService, digest: Digest) -> dict[PurePosixPath, Document]:
     """Every file but the rules, runbooks and tests: dashboards, Alertmanager, routing tests, the
-    operator objects (from `rule_file`, needed only then), pint's policy."""
+    operator objects, pint's policy."""
     rest = dashboards.build(service, frozenset(digest.recorded))
-    if service.kubernetes is not None:
-        assert rule_file is not None
-        rest.update(kubernetes.build(service, rule_file, alertmanager_crd.build(service), rest))
+    if digest.groups is not None:
+        rest.update(kubernetes.build(service, RuleFile(tuple(digest.groups)), alertmanager_crd.build(service), rest))
     for path, doc in (
         (conv.alertmanager_file(), YamlDoc(alertmanager.build_config(service))),
         (conv.alertmanager_fragment_file(), YamlDoc(alertmanager.build_fragment(service))),
@@ -171,12 +174,11 @@ def tests_path(service: ResolvedService) -> PurePosixPath:
 
 def compile_bundle(service: ResolvedService) -> Bundle:
     """Every file of the bundle, in memory (`pipeline.write_bundle` streams the same to disk)."""
-    digest = Digest()
+    digest = Digest(service)
     groups = [digest.add(p) for p in parts(service)]
     files: dict[PurePosixPath, Document] = {runbook_path(rb): rb for p in groups for rb in p.runbooks}
-    rule_file = RuleFile(tuple(p.group for p in groups))
-    files[rules_path(service)] = rule_file
+    files[rules_path(service)] = RuleFile(tuple(p.group for p in groups))
     alerts = {slo.name: p.alerts for slo, p in zip(service.slos, groups)}
     files[tests_path(service)] = compile_tests(service, lambda slo: alerts[slo.name])
-    files.update(compile_rest(service, digest, rule_file))
+    files.update(compile_rest(service, digest))
     return Bundle(files=dict(sorted(files.items())), warnings=service.warnings)
