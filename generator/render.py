@@ -11,17 +11,12 @@ import jinja2
 import orjson
 
 from generator import conventions as conv
-from generator import yamlout
-from generator.promql import go_text
+from generator import yamlout, yamlshapes
 from generator.ir import (
-    AlertCheck,
-    AlertingRule,
     Bundle,
     DashboardConfigMap,
     Document,
-    ExprCheck,
     JsonDoc,
-    RecordingRule,
     PrometheusRule,
     RuleFile,
     RuleGroup,
@@ -58,58 +53,13 @@ def _json(data: object) -> str:
     return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE).decode()
 
 
-def _rule(rule: RecordingRule | AlertingRule) -> dict:
-    if isinstance(rule, RecordingRule):
-        out: dict = {"record": rule.record, "expr": rule.expr}
-        if rule.labels:
-            out["labels"] = dict(rule.labels)
-        return out
-    out = {"alert": rule.alert, "expr": rule.expr}
-    if rule.for_:
-        out["for"] = rule.for_
-    # Prometheus expands alert label values as Go templates too; ours are literal text.
-    out["labels"] = {k: go_text(v) for k, v in sorted(rule.labels.items())}
-    out["annotations"] = dict(rule.annotations)
-    return out
-
-
-def _group(group: RuleGroup) -> dict:
-    g: dict = {"name": group.name}
-    if group.interval:
-        g["interval"] = group.interval
-    g["rules"] = [_rule(r) for r in group.rules]
-    return g
-
-
-def _rule_file(doc: RuleFile) -> dict:
-    return {"groups": [_group(g) for g in doc.groups]}
-
-
-def _expr_check(check: ExprCheck) -> dict:
-    return {
-        "expr": check.expr,
-        "eval_time": check.eval_time,
-        "exp_samples": [{"labels": labels, "value": value} for labels, value in check.samples],
-    }
-
-
-def _alert_check(check: AlertCheck) -> dict:
-    return {
-        "eval_time": check.eval_time,
-        "alertname": check.alertname,
-        "exp_alerts": [
-            {"exp_labels": dict(sorted(labels.items())), "exp_annotations": dict(annotations)} for labels, annotations in check.alerts
-        ],
-    }
-
-
 def _test_case(case: TestCase, indent: int) -> Iterator[str]:
     """One test case in pieces: a case that packs thousands of SLOs is never one string."""
-    sequences: list[tuple[str, Iterable[object]]] = [("input_series", ({"series": s.series, "values": s.values} for s in case.series))]
+    sequences: list[tuple[str, Iterable[object], yamlout.Chunks]] = [("input_series", case.series, yamlshapes.series)]
     if case.alerts:
-        sequences.append(("alert_rule_test", map(_alert_check, case.alerts)))
+        sequences.append(("alert_rule_test", case.alerts, yamlshapes.alert_check))
     if case.exprs:
-        sequences.append(("promql_expr_test", map(_expr_check, case.exprs)))
+        sequences.append(("promql_expr_test", case.exprs, yamlshapes.expr_check))
     return yamlout.item_chunks({"name": case.name, "interval": case.interval}, sequences, indent)
 
 
@@ -130,7 +80,7 @@ def _templated(doc: Runbook | TemplatedFile) -> bytes:
 
 def rule_file_chunks(groups: Iterable[RuleGroup]) -> Iterator[bytes]:
     """A rule file's bytes a group at a time, as the groups come: a large build never holds them all."""
-    return _yaml_chunks(yamlout.sequence_chunks("groups", map(_group, groups)))
+    return _yaml_chunks(yamlout.sequence_chunks("groups", groups, 0, yamlshapes.group))
 
 
 def render_chunks(doc: Document) -> Iterator[bytes]:
@@ -156,8 +106,8 @@ def render_document(doc: Document) -> bytes:
         return _json(doc.data).encode()
     if isinstance(doc, PrometheusRule):
         api, kind = conv.PROMETHEUS_RULE
-        body = {"apiVersion": api, "kind": kind, "metadata": doc.metadata, "spec": _rule_file(doc.rules)}
-        return _yaml(body)
+        head = yamlout.dump({"apiVersion": api, "kind": kind, "metadata": doc.metadata})
+        return b"".join(_yaml_chunks(itertools.chain((head, "spec:\n"), yamlout.sequence_chunks("groups", doc.rules.groups, 2, yamlshapes.group))))
     if isinstance(doc, DashboardConfigMap):
         return _yaml({"apiVersion": "v1", "kind": "ConfigMap", "metadata": doc.metadata, "data": {doc.filename: _json(doc.dashboard)}})
     raise TypeError(f"no renderer for {type(doc).__name__}")

@@ -12,14 +12,17 @@ import itertools
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
 
 import yaml
 
-# Plain (unquoted) when YAML cannot read it as anything else: no indicator first, no ": " or " #"
-# inside, nothing a resolver would turn into a number, bool, null or date.
-_NOT_PLAIN = re.compile(r"""\A[-?:,\[\]{}#&*!|>'"%@`\s]|: |:\Z| #|\s\Z|[\t\n\r]""")
+# Plain (unquoted) when YAML cannot read it as anything else: no indicator or space first, no
+# ": " or " #" inside, no space or ":" last, no tab or line break, nothing a resolver would turn
+# into a number, bool, null or date. Tested with `in` and str methods, not one regex: it runs on
+# every PromQL expression of a bundle, and the regex's alternation was most of a rule's writing.
+_INDICATOR_START = frozenset("-?:,[]{}#&*!|>'\"%@`")
+_BREAKS = re.compile("[\t\n\r]")
 _RESOLVER = yaml.resolver.Resolver()
 # Characters YAML will not carry raw: non-printables, and what it reads as line breaks (NEL, LS, PS).
 _UNSAFE = re.compile("[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -59,13 +62,19 @@ _TYPED_START = frozenset("0123456789+-.~<=yYnNtTfFoO")
 
 
 def _plain(text: str) -> bool:
-    if not text or _NOT_PLAIN.search(text) or _UNSAFE.search(text):
+    if not text or text[0] in _INDICATOR_START or text[0].isspace() or text[-1].isspace() or text[-1] == ":" or ": " in text or " #" in text:
+        return False
+    # Printable ASCII (nearly every string) holds no break and nothing unsafe.
+    if not (text.isascii() and text.isprintable()) and (_BREAKS.search(text) or _UNSAFE.search(text)):
         return False
     return text[0] not in _TYPED_START or _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == "tag:yaml.org,2002:str"
 
 
-def _literal(text: str) -> bool:
-    return "\n" in text and text == text.strip() and not _LITERAL_UNSAFE.search(text)
+def _literal(text: str, lines: list[str]) -> bool:
+    """Whether multi-line `text` (split into `lines`) reads back the same from a `|-` block."""
+    if text[0].isspace() or text[-1].isspace():
+        return False
+    return "".join(lines).isprintable() if text.isascii() else not _LITERAL_UNSAFE.search(text)
 
 
 def _lines(data: object, indent: int, out: list[str]) -> None:
@@ -104,18 +113,43 @@ def _key(key: object) -> str:
     return text
 
 
-def _text(head: str, value: str, nested: int, out: list[str]) -> None:
-    if "\n" in value and _literal(value):
-        out.append(f"{head} |-")
-        pad = " " * nested
-        out += [f"{pad}{line}" if line else "" for line in value.split("\n")]
-    else:
-        out.append(f"{head} {_string(value)}")
+def text(head: str, value: str, nested: int, out: list[str]) -> None:
+    """`head value` for a string value: one line, or a `|-` block at `nested`."""
+    if "\n" in value:
+        lines = value.split("\n")
+        if _literal(value, lines):
+            out.append(f"{head} |-")
+            pad = " " * nested
+            out += [f"{pad}{line}" if line else "" for line in lines]
+            return
+    out.append(f"{head} {_string(value)}")
+
+
+def mapping(head: str, data: Mapping[str, str], indent: int, out: list[str]) -> None:
+    """`head` and a mapping of strings (or other scalars) with its keys at `indent` (`head {}` when empty)."""
+    if not data:
+        out.append(f"{head} {{}}")
+        return
+    out.append(head)
+    out += _mapping_lines(indent, tuple(data.items()))
+
+
+@lru_cache(maxsize=1 << 12)  # an SLO's labels repeat on each of its rules and expected alerts
+def _mapping_lines(indent: int, items: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    pad, nested = " " * indent, indent + 2
+    out: list[str] = []
+    for k, value in items:
+        line = pad + (_KEYS.get(k) or _key(k))
+        if type(value) is str and "\n" not in value:
+            out.append(f"{line} {_string(value)}")
+        else:
+            _entry(line, value, indent, out, nested, True)
+    return tuple(out)
 
 
 def _entry(head: str, value: object, indent: int, out: list[str], nested: int, keyed: bool) -> None:
     if isinstance(value, str):
-        _text(head, value, nested, out)
+        text(head, value, nested, out)
     elif isinstance(value, dict | list):
         if not value:
             out.append(f"{head} {'{}' if isinstance(value, dict) else '[]'}")
@@ -136,11 +170,10 @@ def dump(data: object) -> str:
 
 
 _END = object()
+Chunks = Callable[[object, int], Iterable[str]]
 
 
-def sequence_chunks(
-    key: str, items: Iterable[object], indent: int = 0, chunks: Callable[[object, int], Iterable[str]] | None = None
-) -> Iterator[str]:
+def sequence_chunks(key: str, items: Iterable[object], indent: int = 0, chunks: Chunks | None = None) -> Iterator[str]:
     """`key:` and its sequence, as a mapping at `indent` holds them, an item at a time; `chunks`
     writes one item in pieces, else each item is plain data."""
     pad = " " * indent
@@ -155,11 +188,12 @@ def sequence_chunks(
         yield from write(item, indent)
 
 
-def item_chunks(head: dict, sequences: Iterable[tuple[str, Iterable[object]]], indent: int = 0) -> Iterator[str]:
-    """A mapping as an item of a sequence at `indent`: the keys of `head`, then each long sequence an item at a time."""
+def item_chunks(head: dict, sequences: Iterable[tuple[str, Iterable[object], Chunks | None]], indent: int = 0) -> Iterator[str]:
+    """A mapping as an item of a sequence at `indent`: the keys of `head`, then each long sequence an
+    item at a time (written by its `chunks`, see sequence_chunks)."""
     yield from _item(head, indent)
-    for key, items in sequences:
-        yield from sequence_chunks(key, items, indent + 2)
+    for key, items, chunks in sequences:
+        yield from sequence_chunks(key, items, indent + 2, chunks)
 
 
 def _item(item: object, indent: int = 0) -> tuple[str]:

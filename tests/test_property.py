@@ -10,9 +10,10 @@ from hypothesis import strategies as st
 from generator import conventions as conv
 from generator.compile import compile_bundle
 from generator.errors import SpecError
-from generator.ir import RuleFile
+from generator.ir import AlertCheck, AlertingRule, ExprCheck, RecordingRule, RuleFile, RuleGroup, Series
 from generator.pipeline import load
 from generator.profiles import PROMETHEUS_CLIENT
+from generator.promql import go_text
 from generator.render import render_bundle
 from generator.resolve import resolve
 from generator.spec.models import Spec
@@ -136,8 +137,53 @@ def test_yaml_written_in_pieces_is_the_yaml_written_whole(head, key, items, inne
 
     assert "".join(sequence_chunks(key, items)) == dump({key: items})
     case = {"name": "case", **{k: v for k, v in head.items() if k not in ("name", key)}}
-    in_pieces = sequence_chunks("tests", [case, case], 0, lambda c, indent: item_chunks(c, [(key, inner)], indent))
+    in_pieces = sequence_chunks("tests", [case, case], 0, lambda c, indent: item_chunks(c, [(key, inner, None)], indent))
     assert "".join(in_pieces) == dump({"tests": [{**case, key: inner}] * 2})
+
+
+_label_maps = st.dictionaries(yaml_keys, yaml_text, max_size=3)
+_recording = st.builds(RecordingRule, yaml_text, yaml_text, _label_maps)
+_alerting = st.builds(AlertingRule, yaml_text, yaml_text, _label_maps, _label_maps, st.none() | yaml_text)
+_groups = st.builds(RuleGroup, yaml_text, st.lists(_recording | _alerting, max_size=3).map(tuple), st.none() | yaml_text)
+_samples = st.lists(st.tuples(yaml_text, st.floats(allow_nan=False)), max_size=2).map(tuple)
+_expr_checks = st.builds(ExprCheck, yaml_text, yaml_text, _samples)
+_alert_checks = st.builds(AlertCheck, yaml_text, yaml_text, st.lists(st.tuples(_label_maps, _label_maps), max_size=2).map(tuple))
+
+
+def _rule_data(rule):
+    if isinstance(rule, RecordingRule):
+        return {"record": rule.record, "expr": rule.expr, **({"labels": rule.labels} if rule.labels else {})}
+    head = {"alert": rule.alert, "expr": rule.expr, **({"for": rule.for_} if rule.for_ else {})}
+    return {**head, "labels": {k: go_text(v) for k, v in sorted(rule.labels.items())}, "annotations": rule.annotations}
+
+
+def _group_data(g):
+    return {"name": g.name, **({"interval": g.interval} if g.interval else {}), "rules": [_rule_data(r) for r in g.rules]}
+
+
+@settings(max_examples=500, deadline=None)
+@given(_groups, _expr_checks, _alert_checks, st.lists(yaml_text, min_size=2, max_size=2))
+def test_rules_and_checks_written_line_by_line_are_their_data_written_whole(group, expr, alert, series):
+    """yamlshapes writes the bulk of a bundle without building its dicts: it must be yamlout's dump of them."""
+    from generator import yamlshapes
+    from generator.yamlout import dump
+
+    assert "groups:\n" + "".join(yamlshapes.group(group, 0)) == dump({"groups": [_group_data(group)]})
+    assert "spec:\n  groups:\n" + "".join(yamlshapes.group(group, 2)) == dump({"spec": {"groups": [_group_data(group)]}})
+    checks = {
+        "input_series": ([{"series": series[0], "values": series[1]}], yamlshapes.series(Series(*series), 2)),
+        "promql_expr_test": (
+            [{"expr": expr.expr, "eval_time": expr.eval_time, "exp_samples": [{"labels": k, "value": v} for k, v in expr.samples]}],
+            yamlshapes.expr_check(expr, 2),
+        ),
+        "alert_rule_test": (
+            [{"eval_time": alert.eval_time, "alertname": alert.alertname, "exp_alerts": [{"exp_labels": dict(sorted(k.items())), "exp_annotations": a} for k, a in alert.alerts]}],
+            yamlshapes.alert_check(alert, 2),
+        ),
+    }
+    for key, (data, written) in checks.items():
+        assert f"- {key}:\n" + "".join(written) == dump([{key: data}])
+        assert yaml.safe_load(f"- {key}:\n" + "".join(written)) == [{key: data}]
 
 
 def test_line_break_characters_survive_into_promql_and_yaml():
