@@ -13,7 +13,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import yaml
 
@@ -25,12 +25,26 @@ _INDICATOR_START = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _BREAKS = re.compile("[\t\n\r]")
 _RESOLVER = yaml.resolver.Resolver()
 # Characters YAML will not carry raw: non-printables, and what it reads as line breaks (NEL, LS, PS).
-_UNSAFE = re.compile("[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_LITERAL_UNSAFE = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Compiled on first use: their Unicode ranges take milliseconds to compile, and printable ASCII,
+# nearly every string, never needs them.
+_SAFE_RANGES = "\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff"
+
+
+@cache
+def _unsafe() -> re.Pattern[str]:
+    return re.compile(f"[^\t\n{_SAFE_RANGES}]")
+
+
+@cache
+def _literal_unsafe() -> re.Pattern[str]:
+    return re.compile(f"[^\n{_SAFE_RANGES}]")
 
 
 def _quoted(text: str) -> str:
-    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}" if ord(m.group()) <= 0xFFFF else f"\\U{ord(m.group()):08x}", json.dumps(text, ensure_ascii=False))
+    dumped = json.dumps(text, ensure_ascii=False)
+    if dumped.isascii() and dumped.isprintable():
+        return dumped
+    return _unsafe().sub(lambda m: f"\\u{ord(m.group()):04x}" if ord(m.group()) <= 0xFFFF else f"\\U{ord(m.group()):08x}", dumped)
 
 
 def scalar(value: object) -> str:
@@ -65,7 +79,7 @@ def _plain(text: str) -> bool:
     if not text or text[0] in _INDICATOR_START or text[0].isspace() or text[-1].isspace() or text[-1] == ":" or ": " in text or " #" in text:
         return False
     # Printable ASCII (nearly every string) holds no break and nothing unsafe.
-    if not (text.isascii() and text.isprintable()) and (_BREAKS.search(text) or _UNSAFE.search(text)):
+    if not (text.isascii() and text.isprintable()) and (_BREAKS.search(text) or _unsafe().search(text)):
         return False
     return text[0] not in _TYPED_START or _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == "tag:yaml.org,2002:str"
 
@@ -74,7 +88,7 @@ def _literal(text: str, lines: list[str]) -> bool:
     """Whether multi-line `text` (split into `lines`) reads back the same from a `|-` block."""
     if text[0].isspace() or text[-1].isspace():
         return False
-    return "".join(lines).isprintable() if text.isascii() else not _LITERAL_UNSAFE.search(text)
+    return "".join(lines).isprintable() if text.isascii() else not _literal_unsafe().search(text)
 
 
 def _lines(data: object, indent: int, out: list[str]) -> None:
