@@ -6,8 +6,8 @@ import itertools
 from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
-import jinja2
 import orjson
 
 from generator import conventions as conv
@@ -27,6 +27,9 @@ from generator.ir import (
     TestCase,
     YamlDoc,
 )
+
+if TYPE_CHECKING:
+    import jinja2
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -65,6 +68,8 @@ def _test_case(case: TestCase, indent: int) -> Iterator[str]:
 
 @cache
 def _jinja() -> jinja2.Environment:
+    import jinja2  # here, not at the top: a large build imports it after forking, in the processes that render templates
+
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         undefined=jinja2.StrictUndefined,
