@@ -7,11 +7,14 @@ A property test holds each writer to `yamlout` on the dict render builds for the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 from generator.ir import AlertCheck, AlertingRule, ExprCheck, RecordingRule, RuleGroup, Series
 from generator.promql import go_text
 from generator.yamlout import mapping, scalar, text
+
+T = TypeVar("T")
 
 
 def group(g: RuleGroup, indent: int) -> tuple[str]:
@@ -64,34 +67,41 @@ def series(s: Series, indent: int) -> tuple[str]:
 
 def expr_check(check: ExprCheck, indent: int) -> tuple[str]:
     """An item of `promql_expr_test:` at `indent`."""
-    pad, inner = " " * indent, indent + 4
-    out: list[str] = []
-    text(f"{pad}- expr:", check.expr, inner, out)
-    text(f"{pad}  eval_time:", check.eval_time, inner, out)
-    if not check.samples:
-        out.append(f"{pad}  exp_samples: []")
-    else:
-        out.append(f"{pad}  exp_samples:")
-        for labels, value in check.samples:
-            text(f"{pad}  - labels:", labels, inner + 2, out)
-            out.append(f"{pad}    value: {scalar(value)}")
-    out.append("")
-    return ("\n".join(out),)
+    return _check(indent, ("expr", check.expr), ("eval_time", check.eval_time), "exp_samples", check.samples, _sample)
 
 
 def alert_check(check: AlertCheck, indent: int) -> tuple[str]:
     """An item of `alert_rule_test:` at `indent`."""
+    return _check(indent, ("eval_time", check.eval_time), ("alertname", check.alertname), "exp_alerts", check.alerts, _alert)
+
+
+def _sample(sample: tuple[str, float], pad: str, inner: int, out: list[str]) -> None:
+    labels, value = sample
+    text(f"{pad}  - labels:", labels, inner, out)
+    out.append(f"{pad}    value: {scalar(value)}")
+
+
+def _alert(alert: tuple[dict[str, str], dict[str, str]], pad: str, inner: int, out: list[str]) -> None:
+    labels, notes = alert
+    mapping(f"{pad}  - exp_labels:", _sorted(labels), inner, out)
+    mapping(f"{pad}    exp_annotations:", notes, inner, out)
+
+
+def _check(
+    indent: int, first: tuple[str, str], second: tuple[str, str], key: str, entries: tuple[T, ...],
+    entry: Callable[[T, str, int, list[str]], None],
+) -> tuple[str]:
+    """A check at `indent`: two string fields, then `key:` and its entries, each written by `entry`."""
     pad, inner = " " * indent, indent + 4
     out: list[str] = []
-    text(f"{pad}- eval_time:", check.eval_time, inner, out)
-    text(f"{pad}  alertname:", check.alertname, inner, out)
-    if not check.alerts:
-        out.append(f"{pad}  exp_alerts: []")
+    text(f"{pad}- {first[0]}:", first[1], inner, out)
+    text(f"{pad}  {second[0]}:", second[1], inner, out)
+    if not entries:
+        out.append(f"{pad}  {key}: []")
     else:
-        out.append(f"{pad}  exp_alerts:")
-        for labels, notes in check.alerts:
-            mapping(f"{pad}  - exp_labels:", _sorted(labels), inner + 2, out)
-            mapping(f"{pad}    exp_annotations:", notes, inner + 2, out)
+        out.append(f"{pad}  {key}:")
+        for item in entries:
+            entry(item, pad, inner + 2, out)
     out.append("")
     return ("\n".join(out),)
 
