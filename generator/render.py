@@ -85,7 +85,11 @@ def _templated(doc: Runbook | TemplatedFile) -> bytes:
 
 def rule_file_chunks(groups: Iterable[RuleGroup]) -> Iterator[bytes]:
     """A rule file's bytes a group at a time, as the groups come: a large build never holds them all."""
-    return _yaml_chunks(yamlout.sequence_chunks("groups", groups, 0, yamlshapes.group))
+    return _yaml_chunks(_groups(groups, 0))
+
+
+def _groups(groups: Iterable[RuleGroup], indent: int) -> Iterator[str]:
+    return yamlout.sequence_chunks("groups", groups, indent, yamlshapes.group)
 
 
 def render_chunks(doc: Document) -> Iterator[bytes]:
@@ -112,7 +116,7 @@ def render_document(doc: Document) -> bytes:
     if isinstance(doc, PrometheusRule):
         api, kind = conv.PROMETHEUS_RULE
         head = yamlout.dump({"apiVersion": api, "kind": kind, "metadata": doc.metadata})
-        return b"".join(_yaml_chunks(itertools.chain((head, "spec:\n"), yamlout.sequence_chunks("groups", doc.rules.groups, 2, yamlshapes.group))))
+        return b"".join(_yaml_chunks(itertools.chain((head, "spec:\n"), _groups(doc.rules.groups, 2))))
     if isinstance(doc, DashboardConfigMap):
         return _yaml({"apiVersion": "v1", "kind": "ConfigMap", "metadata": doc.metadata, "data": {doc.filename: _json(doc.dashboard)}})
     raise TypeError(f"no renderer for {type(doc).__name__}")

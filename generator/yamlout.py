@@ -12,17 +12,16 @@ import itertools
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache, lru_cache
 
 import yaml
 
 # Plain (unquoted) when YAML cannot read it as anything else: no indicator or space first, no
-# ": " or " #" inside, no space or ":" last, no tab or line break, nothing a resolver would turn
+# ": " or " #" inside, no space or ":" last, no tab, line break or other unsafe character, nothing a resolver would turn
 # into a number, bool, null or date. Tested with `in` and str methods, not one regex: it runs on
 # every PromQL expression of a bundle, and the regex's alternation was most of a rule's writing.
 _INDICATOR_START = frozenset("-?:,[]{}#&*!|>'\"%@`")
-_BREAKS = re.compile("[\t\n\r]")
 _RESOLVER = yaml.resolver.Resolver()
 # Characters YAML will not carry raw: non-printables, and what it reads as line breaks (NEL, LS, PS).
 # Compiled on first use: their Unicode ranges take milliseconds to compile, and printable ASCII,
@@ -79,7 +78,7 @@ def _plain(text: str) -> bool:
     if not text or text[0] in _INDICATOR_START or text[0].isspace() or text[-1].isspace() or text[-1] == ":" or ": " in text or " #" in text:
         return False
     # Printable ASCII (nearly every string) holds no break and nothing unsafe.
-    if not (text.isascii() and text.isprintable()) and (_BREAKS.search(text) or _unsafe().search(text)):
+    if not (text.isascii() and text.isprintable()) and ("\t" in text or "\n" in text or _unsafe().search(text)):
         return False
     return text[0] not in _TYPED_START or _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == "tag:yaml.org,2002:str"
 
@@ -139,26 +138,13 @@ def text(head: str, value: str, nested: int, out: list[str]) -> None:
     out.append(f"{head} {_string(value)}")
 
 
-def mapping(head: str, data: Mapping[str, str], indent: int, out: list[str]) -> None:
+def mapping(head: str, data: dict[str, str], indent: int, out: list[str]) -> None:
     """`head` and a mapping of strings (or other scalars) with its keys at `indent` (`head {}` when empty)."""
     if not data:
         out.append(f"{head} {{}}")
         return
     out.append(head)
-    out += _mapping_lines(indent, tuple(data.items()))
-
-
-@lru_cache(maxsize=1 << 12)  # an SLO's labels repeat on each of its rules and expected alerts
-def _mapping_lines(indent: int, items: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
-    pad, nested = " " * indent, indent + 2
-    out: list[str] = []
-    for k, value in items:
-        line = pad + (_KEYS.get(k) or _key(k))
-        if type(value) is str and "\n" not in value:
-            out.append(f"{line} {_string(value)}")
-        else:
-            _entry(line, value, indent, out, nested, True)
-    return tuple(out)
+    _lines(data, indent, out)
 
 
 def _entry(head: str, value: object, indent: int, out: list[str], nested: int, keyed: bool) -> None:
