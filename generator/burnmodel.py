@@ -70,10 +70,18 @@ def _threshold(pair: BurnPair, budget: Fraction) -> float:
 
 @dataclass(frozen=True)
 class Shape:
-    """What the model reads of an SLO."""
+    """What the model and the test scenarios read of an SLO: SLOs of one shape get the same verdicts."""
 
     budget: Fraction
     min_events: int
+    pairs: tuple[BurnPair, ...] = ()
+
+    @staticmethod
+    def of(slo: ResolvedSLO) -> Shape:
+        return Shape(slo.budget, slo.min_events, slo.pairs)
+
+    def pairs_of(self, severity: str) -> tuple[BurnPair, ...]:
+        return tuple(p for p in self.pairs if p.severity == severity)
 
 
 class Model:
@@ -130,7 +138,7 @@ def _states(threshold: float, min_events: int, long_seconds: int, short_seconds:
     return tuple(model._state(threshold, long_seconds, short_seconds, t) for t in range(traffic.minutes + 1))
 
 
-def outage_detection_minutes(slo: ResolvedSLO, pair: BurnPair) -> float:
+def outage_detection_minutes(slo: ResolvedSLO | Shape, pair: BurnPair) -> float:
     """Whole minutes from the start of a 100% outage (after steady healthy traffic) until the pair fires:
     the first minute a one-minute evaluation sees both windows strictly above the threshold."""
     threshold = float(pair.factor * slo.budget)

@@ -76,6 +76,33 @@ def test_the_number_of_cases_does_not_grow_with_same_shape_slos(spec_file):
     assert len(_cases(spec_file, _spec(1))) == len(_cases(spec_file, _spec(20))) == 7
 
 
+def test_slos_of_one_shape_get_the_same_checks_under_their_own_names(spec_file):
+    names = {"avail-0": "Avail0", "avail-1": "Avail1", "ttft-0": "Ttft0", "ttft-1": "Ttft1"}
+    checks = {}
+    for case in _cases(spec_file, _spec(2)):
+        for check in case.exprs:
+            slo = next(n for n, camel in names.items() if f'slo="{n}"' in check.expr or f"Many{camel}" in check.expr)
+            anonymous = check.expr.replace(slo, "X").replace(names[slo], "X")
+            checks.setdefault((case.name.split(":")[0], slo[:-2]), {}).setdefault(slo, []).append((check.eval_time, anonymous, bool(check.samples)))
+    assert len(checks) == 12  # six scenarios of each kind query (the seventh checks annotations)
+    for per_slo in checks.values():
+        first, second = per_slo.values()
+        assert first == second
+
+
+def test_a_scenario_the_model_contradicts_names_the_slo(spec_file, monkeypatch):
+    from generator.burnmodel import Traffic
+
+    # An "outage" without a single failure: the page tier cannot fire, which must stop the build.
+    monkeypatch.setattr(rule_tests, "_outage", lambda shape: rule_tests.Scenario("full outage", Traffic.of([(300, 600, 0)])))
+    rule_tests._plans.cache_clear()
+    try:
+        with pytest.raises(rule_tests.ScenarioError, match="^SLO avail-0, full outage: the critical tier did not fire$"):
+            _cases(spec_file, _spec(1))
+    finally:
+        rule_tests._plans.cache_clear()
+
+
 COLLIDING = f"""\
 version: 1
 service: collide

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from generator import conventions as conv
 from generator import promql as q
 from generator.compile import alert_rules
-from generator.burnmodel import Model, State, Traffic, outage_detection_minutes
+from generator.burnmodel import Model, Shape, State, Traffic, outage_detection_minutes
 from generator.durations import format_number, parse_seconds
 from generator.errors import SlogenError
 from generator.ir import AlertCheck, AlertingRule, ExprCheck, RuleTestFile, Series, TestCase
@@ -51,12 +51,12 @@ def build(service: ResolvedService, alerts_of: Callable[[ResolvedSLO], list[Aler
 def _cases(service: ResolvedService, slo: ResolvedSLO, rules: list[AlertingRule]) -> list[TestCase]:
     """One SLO's scenarios, always the same kinds in the same order."""
     reads = _reads(slo, rules)
+    try:
+        plans = _plans(Shape.of(slo))
+    except ScenarioError as exc:
+        raise ScenarioError(f"SLO {slo.name}, {exc}") from None
     return [
-        _timeline(service, slo, reads, _outage(slo), expect_page=True),
-        _timeline(service, slo, reads, _slow_burn(slo), expect_ticket=True, expect_page=False),
-        _timeline(service, slo, reads, _under_budget(slo), expect_page=False, expect_ticket=False),
-        _timeline(service, slo, reads, _single_failure(), expect_page=False if slo.min_events >= 2 else None,
-                  expect_ticket=False if slo.min_events >= 2 else None),
+        *(_timeline(service, slo, reads, plan) for plan in plans),
         _annotations(service, slo, rules),
         _nodata(service, slo, rules),
         _classification(service, slo),
@@ -119,7 +119,7 @@ def _merged_name(members: list[TestCase]) -> str:
 # --- scenarios ----------------------------------------------------------------------------------
 
 
-def _outage(slo: ResolvedSLO) -> Scenario:
+def _outage(slo: Shape) -> Scenario:
     detect = min((outage_detection_minutes(slo, p) for p in slo.pairs), default=30)
     return Scenario("full outage after healthy traffic", Traffic.of([(HEALTHY_LEAD, RATE, 0), (math.ceil(detect * 1.3) + 10, RATE, RATE)]))
 
@@ -130,7 +130,7 @@ def _volume(share: float, rounding=round) -> tuple[int, int]:
     return total, min(total, int(rounding(share * total)))
 
 
-def _slow_burn(slo: ResolvedSLO) -> Scenario:
+def _slow_burn(slo: Shape) -> Scenario:
     page = [float(p.factor) for p in slo.pairs if p.severity == conv.SEVERITY_PAGE]
     ticket = [float(p.factor) for p in slo.pairs if p.severity == conv.SEVERITY_TICKET] or [1.0]
     burn = math.sqrt(max(ticket) * min(page)) if page else 2 * max(ticket)
@@ -139,7 +139,7 @@ def _slow_burn(slo: ResolvedSLO) -> Scenario:
     return Scenario(f"slow burn at {label}x", Traffic.of([(120, total, 0), (600, total, bad)]))
 
 
-def _under_budget(slo: ResolvedSLO) -> Scenario:
+def _under_budget(slo: Shape) -> Scenario:
     lowest = min((float(p.factor) for p in slo.pairs), default=1.0)
     total, bad = _volume(0.85 * min(lowest, 1.0) * float(slo.budget), math.floor)
     return Scenario("steady burn just under budget pace", Traffic.of([(150, total, bad)]))
@@ -260,6 +260,10 @@ def _minutes(t: int) -> str:
     return f"{t}m"
 
 
+# What a timeline check queries: the count of a severity's firing alerts, one pair's alert, or the no-data alert.
+Ref = str | BurnPair | None
+
+
 @dataclass(frozen=True)
 class _Reads:
     """What an SLO's timeline checks query, built once for all its scenarios."""
@@ -267,6 +271,14 @@ class _Reads:
     pair: dict[BurnPair, tuple[str, str]]  # the ALERTS query of the pair's rule, and the series it returns when firing
     count: dict[str, str]  # per severity of several pairs: how many of its alerts fire
     nodata: str
+
+    def query(self, ref: Ref) -> tuple[str, str]:
+        """The query and the series it returns when one alert fires."""
+        if ref is None:
+            return self.nodata, ""
+        if isinstance(ref, str):
+            return self.count[ref], ""  # count() has no labels
+        return self.pair[ref]
 
 
 def _reads(slo: ResolvedSLO, rules: list[AlertingRule]) -> _Reads:
@@ -280,60 +292,73 @@ def _reads(slo: ResolvedSLO, rules: list[AlertingRule]) -> _Reads:
     )
 
 
-def _timeline(
-    service: ResolvedService,
-    slo: ResolvedSLO,
-    reads: _Reads,
-    scenario: Scenario,
-    expect_page: bool | None = None,
-    expect_ticket: bool | None = None,
-) -> TestCase:
-    model = Model(slo, scenario.traffic)
+@dataclass(frozen=True)
+class _Plan:
+    """One scenario's checks, the same for every SLO of a shape: (minute, what it queries, whether one alert fires)."""
+
+    scenario: Scenario
+    checks: tuple[tuple[int, Ref, bool], ...]
+
+
+@lru_cache(maxsize=256)  # a spec's SLOs come in a few shapes: the burn model runs once for each
+def _plans(shape: Shape) -> tuple[_Plan, ...]:
+    decided = shape.min_events >= 2
+    return (
+        _plan(shape, _outage(shape), expect_page=True),
+        _plan(shape, _slow_burn(shape), expect_ticket=True, expect_page=False),
+        _plan(shape, _under_budget(shape), expect_page=False, expect_ticket=False),
+        _plan(shape, _single_failure(), expect_page=False if decided else None, expect_ticket=False if decided else None),
+    )
+
+
+def _plan(shape: Shape, scenario: Scenario, expect_page: bool | None = None, expect_ticket: bool | None = None) -> _Plan:
+    model = Model(shape, scenario.traffic)
     end = scenario.traffic.minutes
-    checks: list[ExprCheck] = []
-    fired = {}
+    checks: list[tuple[int, Ref, bool]] = []
     for severity, expected in ((conv.SEVERITY_PAGE, expect_page), (conv.SEVERITY_TICKET, expect_ticket)):
-        pairs = slo.pairs_of(severity)
+        pairs = shape.pairs_of(severity)
         if not pairs:
             continue
-        states = {p: model.states(p) for p in pairs}
-        fired[severity] = _tier_checks(slo, severity, states, reads, end, checks, scenario.name)
-        if expected is not None and fired[severity] != expected:
-            raise ScenarioError(f"SLO {slo.name}, {scenario.name}: the {severity} tier {'did not fire' if expected else 'fired'}")
-    checks.append(ExprCheck(reads.nodata, _minutes(end)))
+        fired = _tier_checks(severity, pairs, tuple(model.states(p) for p in pairs), end, checks, scenario.name)
+        if expected is not None and fired != expected:
+            raise ScenarioError(f"{scenario.name}: the {severity} tier {'did not fire' if expected else 'fired'}")
+    checks.append((end, None, False))
+    return _Plan(scenario, tuple(checks))
+
+
+def _timeline(service: ResolvedService, slo: ResolvedSLO, reads: _Reads, plan: _Plan) -> TestCase:
+    # By time, then query: no two checks of a timeline share both.
+    checks = sorted((minute, *reads.query(ref), fires) for minute, ref, fires in plan.checks)
     return TestCase(
-        name=conv.test_case_name(slo.name, scenario.name),
-        series=_series(service, slo, scenario.traffic),
-        exprs=tuple(sorted(checks, key=lambda c: (parse_seconds(c.eval_time), c.expr))),
+        name=conv.test_case_name(slo.name, plan.scenario.name),
+        series=_series(service, slo, plan.scenario.traffic),
+        exprs=tuple(ExprCheck(query, _minutes(minute), ((sample, 1.0),) if fires else ()) for minute, query, sample, fires in checks),
     )
 
 
 def _tier_checks(
-    slo: ResolvedSLO, severity: str, states: dict[BurnPair, tuple[State, ...]], reads: _Reads,
-    end: int, checks: list[ExprCheck], scenario: str,
+    severity: str, pairs: tuple[BurnPair, ...], states: tuple[tuple[State, ...], ...],
+    end: int, checks: list[tuple[int, Ref, bool]], scenario: str,
 ) -> bool:
     """Checks for one severity's alerts; True when the tier fires.
 
     The severity fires while any of its pairs does; the latch makes that exactly one alert, so the
     test counts them. Which pair holds it is asserted where the model leaves no doubt: that pair
     fires first while every other pair of the severity is certainly silent up to then."""
-    pairs = list(states)
-    first_fire, last_silent, silent, holds_at_end, owner = _tier_plan(tuple(states.values()))
-    query = reads.count[severity] if len(pairs) > 1 else reads.pair[pairs[0]][0]
-    one = (("", 1.0),) if len(pairs) > 1 else ((reads.pair[pairs[0]][1], 1.0),)  # count() has no labels
+    first_fire, last_silent, silent, holds_at_end, owner = _tier_plan(states)
+    query: Ref = severity if len(pairs) > 1 else pairs[0]
     if first_fire is None:
         if not silent:
-            raise ScenarioError(f"SLO {slo.name}, {scenario}: the {severity} tier is never decided")
-        checks += [ExprCheck(query, _minutes(t)) for t in silent]
+            raise ScenarioError(f"{scenario}: the {severity} tier is never decided")
+        checks += [(t, query, False) for t in silent]
         return False
     if last_silent is not None:
-        checks.append(ExprCheck(query, _minutes(last_silent)))
-    checks.append(ExprCheck(query, _minutes(first_fire), one))
+        checks.append((last_silent, query, False))
+    checks.append((first_fire, query, True))
     if holds_at_end and end != first_fire:
-        checks.append(ExprCheck(query, _minutes(end), one))  # still one alert once the slower pairs catch up
+        checks.append((end, query, True))  # still one alert once the slower pairs catch up
     if len(pairs) > 1 and owner is not None:
-        own_query, own_sample = reads.pair[pairs[owner]]
-        checks.append(ExprCheck(own_query, _minutes(first_fire), ((own_sample, 1.0),)))
+        checks.append((first_fire, pairs[owner], True))
     return True
 
 
