@@ -51,10 +51,15 @@ class Selector:
 
     @cached_property
     def _text(self) -> str:
-        matchers = [_matcher(m) for m in self.matchers]
+        matchers = [matcher(m) for m in self.matchers]
         if self.aliases:
             return "{" + ", ".join([f"__name__=~{string(alternation(list(self.names)))}", *matchers]) + "}"
         return _braced(self.metric, matchers)
+
+
+def braced(metric: str, *matchers: str) -> str:
+    """A selector from matchers already written (`equality`, `matcher`, the placeholders below)."""
+    return _braced(metric, list(matchers))
 
 
 def _braced(metric: str, matchers: list[str]) -> str:
@@ -68,17 +73,42 @@ def _braced(metric: str, matchers: list[str]) -> str:
 def exact(metric: str, labels: dict[str, str], *more: Matcher) -> str:
     """`str(Selector(metric, (equality matchers of labels, in their order, *more)))` without building
     the objects: latches and generated tests write tens of thousands."""
-    return _braced(metric, [*(_equality(k, v) for k, v in labels.items()), *map(_matcher, more)])
+    return _braced(metric, [*(equality(k, v) for k, v in labels.items()), *map(matcher, more)])
 
 
 @lru_cache(maxsize=1 << 14)
-def _equality(name: str, value: str) -> str:
+def equality(name: str, value: str) -> str:
+    """`name="value"`, escaped."""
     return f"{label(name)}={string(value)}"
 
 
+
 @lru_cache(maxsize=4096)  # the same few matchers (an SLO's identity, alert states) recur in thousands of selectors
-def _matcher(m: Matcher) -> str:
+def matcher(m: Matcher) -> str:
     return f"{label(m.label)}{m.op}{string(m.value)}"
+
+
+
+# An SLO's expressions name it only through its identity matchers and its alert name, so each shape of
+# SLO (one objective, one set of windows, one SLI) has its expressions built once with these
+# placeholders, then filled per SLO. They are control characters: `string` escapes every one a
+# user could write, so no generated PromQL holds one otherwise.
+IDENTITY_MATCHERS = "\x00"  # slo="…", service="…"
+IDENTITY = "{" + IDENTITY_MATCHERS + "}"  # what the SLO's recordings are read by
+ALERTNAME = "\x01"  # alertname="…" of the SLO's burn alert
+
+
+def filled(template: str, identity: str, alertname: str = "") -> str:
+    """One SLO's expression: `identity` its `{slo="…", service="…"}`, `alertname` its `alertname="…"` matcher."""
+    text = template.replace(IDENTITY_MATCHERS, identity[1:-1])
+    return text.replace(ALERTNAME, alertname) if alertname else text
+
+
+def fixed(expr: str) -> str:
+    """An expression that names no SLO, for a shape's template as it is."""
+    if IDENTITY_MATCHERS in expr or ALERTNAME in expr:
+        raise AssertionError(f"a placeholder in an expression built from the spec: {expr!r}")
+    return expr
 
 
 LEGACY_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")

@@ -13,6 +13,7 @@ from generator.errors import SpecError
 from generator.ir import AlertCheck, AlertingRule, ExprCheck, RecordingRule, RuleFile, RuleGroup, Series
 from generator.pipeline import load
 from generator.profiles import PROMETHEUS_CLIENT
+from generator import promql as q
 from generator.promql import go_text
 from generator.render import render_bundle
 from generator.resolve import resolve
@@ -71,6 +72,7 @@ def test_every_valid_spec_compiles_to_rules_promtool_accepts(tmp_path_factory, p
     assert len(got) == len(expected)
     for rule, original in zip(got, expected, strict=True):
         promql_parser.parse(rule["expr"])
+        assert not {q.IDENTITY_MATCHERS, q.ALERTNAME} & set(rule["expr"])  # every shape's placeholder filled
         assert rule["expr"] == original.expr  # YAML carries every character through
     folder = tmp_path_factory.mktemp("rules")
     path = folder / "rules.yaml"

@@ -68,7 +68,7 @@ def test_windows_to_an_hour_read_raw_series_longer_ones_compose_recorded_pieces(
 
 
 def test_missing_error_series_reads_as_zero_not_as_no_data():
-    expr = sli_rules.raw_error_rate(slo(), "5m")
+    expr = sli_rules.raw_error_rate(slo().sli, "5m")
     assert expr.endswith('or 0 * sum(rate(claude_api_requests_total{status_code!~"400|404"}[5m]))')
 
 

@@ -8,7 +8,7 @@ from functools import lru_cache
 from generator import conventions as conv
 from generator import promql as q
 from generator.compile.sli_rules import recorded, recording_selector
-from generator.durations import format_number, parse_seconds
+from generator.durations import format_number
 from generator.ir import AlertingRule, RecordingRule
 from generator.resolve import ResolvedSLO
 from generator.windows import BurnPair
@@ -26,7 +26,7 @@ def conditions(slo: ResolvedSLO) -> list[RecordingRule]:
     for severity in (conv.SEVERITY_PAGE, conv.SEVERITY_TICKET):
         pairs = slo.pairs_of(severity)
         if len(pairs) > 1:
-            out.append(RecordingRule(conv.burn_condition(severity), _any(slo, pairs), slo.identity))
+            out.append(RecordingRule(conv.burn_condition(severity), q.filled(_any(slo.budget, slo.min_events, pairs), slo.identity_matchers), slo.identity))
     return out
 
 
@@ -35,70 +35,67 @@ def alert_labels(slo: ResolvedSLO, severity: str, category: str) -> dict[str, st
 
 
 def alert_expr(slo: ResolvedSLO, pair: BurnPair) -> str:
+    return q.filled(_latched(slo.budget, slo.min_events, slo.pairs_of(pair.severity), pair), slo.identity_matchers, _alertname(slo))
+
+
+@lru_cache(maxsize=256)  # SLOs of one shape differ only by their identity and alert name
+def _latched(budget: Fraction, min_events: int, pairs: tuple[BurnPair, ...], pair: BurnPair) -> str:
     """The pair's condition, latched so that one incident raises one alert of each severity.
 
     The pairs of a severity share one alert name; without the latch an outage raised one alert
     per pair (three pages as the slower windows caught up, each a new notification). The latch
     reads ALERTS from the previous evaluation, so it holds on Prometheus and vmalert alike; a tie
     in one evaluation goes to the faster pair by its condition, not by rule order."""
-    pairs = slo.pairs_of(pair.severity)
+    own = _burn_expr(budget, min_events, pair)
     if len(pairs) == 1:
-        return burn_expr(slo, pair)
+        return own
     on = conv.ON_IDENTITY
     faster = pairs[: pairs.index(pair)]
-    own = burn_expr(slo, pair)
-    others = _alerts_of(slo, pair, "!=")
+    others = _firing(pair.severity, (q.Matcher(conv.LABEL_TIER, "!=", pair.tier),))
     if faster:
-        start = q.shape(q.LATCH_TIE, own=own, on=on, faster=_any(slo, faster), others=others)
+        start = q.shape(q.LATCH_TIE, own=own, on=on, faster=_any(budget, min_events, faster), others=others)
     else:
         start = q.shape(q.LATCH_START, own=own, on=on, others=others)
-    burning = recording_selector(conv.burn_condition(pair.severity), slo)
-    return q.shape(q.LATCH_HOLD, start=start, any=burning, on=on, mine=_alerts_of(slo, pair, "="))
+    burning = recorded(conv.burn_condition(pair.severity), q.IDENTITY)
+    mine = _firing(pair.severity, (q.Matcher(conv.LABEL_TIER, "=", pair.tier),))
+    return q.shape(q.LATCH_HOLD, start=start, any=burning, on=on, mine=mine)
 
 
-def _any(slo: ResolvedSLO, pairs: tuple[BurnPair, ...]) -> str:
-    return q.OR.join(f"({burn_expr(slo, p)})" if len(pairs) > 1 else burn_expr(slo, p) for p in pairs)
+def _any(budget: Fraction, min_events: int, pairs: tuple[BurnPair, ...]) -> str:
+    return q.OR.join(f"({_burn_expr(budget, min_events, p)})" if len(pairs) > 1 else _burn_expr(budget, min_events, p) for p in pairs)
 
 
-def firing_burn_alerts(slo: ResolvedSLO, severity: str, *more: q.Matcher) -> str:
-    """ALERTS of this SLO's firing burn alerts of one severity (the latch reads them, the generated tests count them)."""
-    return _firing(slo.burn_alert, slo.identity_items, severity, more)
+def firing_burn_alerts(slo: ResolvedSLO, severity: str) -> str:
+    """ALERTS of this SLO's firing burn alerts of one severity (the generated tests count them)."""
+    return q.filled(_firing(severity, ()), slo.identity_matchers, _alertname(slo))
 
 
-@lru_cache(maxsize=64)  # each pair's latch and each generated test read the same few
-def _firing(alert: str, identity: tuple[tuple[str, str], ...], severity: str, more: tuple[q.Matcher, ...]) -> str:
-    labels = {conv.LABEL_ALERTNAME: alert, conv.LABEL_ALERTSTATE: conv.STATE_FIRING, conv.LABEL_SEVERITY: severity}
-    return q.exact(conv.ALERTS, {**labels, **dict(identity)}, *more)
+def _alertname(slo: ResolvedSLO) -> str:
+    return q.equality(conv.LABEL_ALERTNAME, slo.burn_alert)
 
 
-def _alerts_of(slo: ResolvedSLO, pair: BurnPair, op: str) -> str:
-    """The firing alerts of the pair's severity: its own (=) or the other pairs' (!=)."""
-    return firing_burn_alerts(slo, pair.severity, q.Matcher(conv.LABEL_TIER, op, pair.tier))
+@lru_cache(maxsize=64)
+def _firing(severity: str, more: tuple[q.Matcher, ...]) -> str:
+    """ALERTS of an SLO's firing burn alerts of one severity, `more` matchers on top."""
+    firing, of_severity = q.equality(conv.LABEL_ALERTSTATE, conv.STATE_FIRING), q.equality(conv.LABEL_SEVERITY, severity)
+    return q.braced(conv.ALERTS, q.ALERTNAME, firing, of_severity, q.IDENTITY_MATCHERS, *map(q.matcher, more))
 
 
 def burn_expr(slo: ResolvedSLO, pair: BurnPair) -> str:
-    return _burn_expr(slo.identity_matchers, slo.budget, slo.min_events, pair)
+    return q.filled(_burn_expr(slo.budget, slo.min_events, pair), slo.identity_matchers)
 
 
-@lru_cache(maxsize=64)  # an SLO's alerts, latches, conditions and runbooks each read every pair's condition
-def _burn_expr(identity: str, budget: Fraction, min_events: int, pair: BurnPair) -> str:
+@lru_cache(maxsize=256)  # every SLO of one objective reads the same conditions but for its identity
+def _burn_expr(budget: Fraction, min_events: int, pair: BurnPair) -> str:
     budget_text, factor = format_number(float(budget)), format_number(float(pair.factor))
     parts = [
-        q.shape(q.BURN_CONDITION, ratio=recorded(conv.sli_error_ratio(w), identity), budget=budget_text, factor=factor)
+        q.shape(q.BURN_CONDITION, ratio=recorded(conv.sli_error_ratio(w), q.IDENTITY), budget=budget_text, factor=factor)
         for w in (pair.long, pair.short)
     ]
     if min_events:
-        parts.append(q.shape(q.MIN_EVENTS, events=_events(identity, pair.long), min_events=min_events))
+        events = q.shape(q.EVENTS_RAW, rate=recorded(conv.sli_error_rate(pair.long), q.IDENTITY), seconds=pair.long_seconds)
+        parts.append(q.shape(q.MIN_EVENTS, events=events, min_events=min_events))
     return q.AND.join(parts)
-
-
-def events_expr(slo: ResolvedSLO, window: str) -> str:
-    """Bad events in the window: its mean rate times its length (a long window's missing pieces count as none)."""
-    return _events(slo.identity_matchers, window)
-
-
-def _events(identity: str, window: str) -> str:
-    return q.shape(q.EVENTS_RAW, rate=recorded(conv.sli_error_rate(window), identity), seconds=int(parse_seconds(window)))
 
 
 def _burn(slo: ResolvedSLO, pair: BurnPair, expressions: bool = True) -> AlertingRule:

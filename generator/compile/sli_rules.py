@@ -11,11 +11,13 @@ what exists and the window's event count is not overstated.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from generator import conventions as conv
 from generator import promql as q
 from generator.durations import format_duration, parse_seconds
 from generator.ir import RecordingRule
-from generator.resolve import HistogramSLI, RatioSLI, ResolvedSLO
+from generator.resolve import HistogramSLI, RatioSLI, ResolvedSLO, SLIQuery
 
 RAW_UP_TO_SECONDS = 3600
 
@@ -30,8 +32,7 @@ def recorded(metric: str, identity_matchers: str) -> str:
     return metric + identity_matchers
 
 
-def raw_error_rate(slo: ResolvedSLO, window: str) -> str:
-    sli = slo.sli
+def raw_error_rate(sli: SLIQuery, window: str) -> str:
     total = q.shape(q.RATE_SUM, sel=sli.total, window=window)
     if isinstance(sli, RatioSLI):
         return q.shape(q.ERRORS_OR_ZERO, errors=q.shape(q.RATE_SUM, sel=sli.bad, window=window), total=total)
@@ -39,13 +40,13 @@ def raw_error_rate(slo: ResolvedSLO, window: str) -> str:
     return q.shape(q.DIFFERENCE, total=total, good=q.shape(q.RATE_SUM, sel=sli.good, window=window))
 
 
-def raw_total_rate(slo: ResolvedSLO, window: str) -> str:
-    return q.shape(q.RATE_SUM, sel=slo.sli.total, window=window)
+def raw_total_rate(sli: SLIQuery, window: str) -> str:
+    return q.shape(q.RATE_SUM, sel=sli.total, window=window)
 
 
-def composed_rate(metric: str, slo: ResolvedSLO, window: str, piece: str) -> str:
+def composed_rate(metric: str, identity: str, window: str, piece: str) -> str:
     """The window's mean rate from consecutive `piece` windows ending now, a missing one as zero."""
-    sel = recording_selector(metric, slo)
+    sel = recorded(metric, identity)
     n = int(parse_seconds(window) // parse_seconds(piece))
     step = int(parse_seconds(piece))
     terms = [str(sel)] + [q.shape(q.PIECE, sel=sel, offset=format_duration(k * step)) for k in range(1, n)]
@@ -60,24 +61,27 @@ def piece_of(window: str, shorter: list[str]) -> str | None:
 
 
 def build(slo: ResolvedSLO) -> list[RecordingRule]:
-    labels = slo.identity
-    rates: list[RecordingRule] = []
-    ratios: list[RecordingRule] = []
+    labels, identity = slo.identity, slo.identity_matchers
+    return [RecordingRule(record, q.filled(expr, identity), labels) for record, expr in _shaped(slo.sli, slo.windows)]
+
+
+@lru_cache(maxsize=256)  # SLOs reading one SLI over the same windows differ only by their identity
+def _shaped(sli: SLIQuery, windows: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(record, expression) of every recording, the SLO's identity matchers left as `q.IDENTITY`."""
+    identity = q.IDENTITY
+    rates: list[tuple[str, str]] = []
+    ratios: list[tuple[str, str]] = []
     done: list[str] = []
-    for window in slo.windows:
+    for window in windows:
         piece = piece_of(window, done) if parse_seconds(window) > RAW_UP_TO_SECONDS else None
         if piece is None:
-            err, tot = raw_error_rate(slo, window), raw_total_rate(slo, window)
+            err, tot = q.fixed(raw_error_rate(sli, window)), q.fixed(raw_total_rate(sli, window))
         else:
-            err = composed_rate(conv.sli_error_rate(piece), slo, window, piece)
-            tot = composed_rate(conv.sli_total_rate(piece), slo, window, piece)
+            err = composed_rate(conv.sli_error_rate(piece), identity, window, piece)
+            tot = composed_rate(conv.sli_total_rate(piece), identity, window, piece)
         done.append(window)
-        rates.append(RecordingRule(conv.sli_error_rate(window), err, labels))
-        rates.append(RecordingRule(conv.sli_total_rate(window), tot, labels))
-        ratio = q.shape(
-            q.RATIO,
-            errors=recording_selector(conv.sli_error_rate(window), slo),
-            total=recording_selector(conv.sli_total_rate(window), slo),
-        )
-        ratios.append(RecordingRule(conv.sli_error_ratio(window), ratio, labels))
-    return rates + ratios
+        rates.append((conv.sli_error_rate(window), err))
+        rates.append((conv.sli_total_rate(window), tot))
+        ratio = q.shape(q.RATIO, errors=recorded(conv.sli_error_rate(window), identity), total=recorded(conv.sli_total_rate(window), identity))
+        ratios.append((conv.sli_error_ratio(window), ratio))
+    return tuple(rates + ratios)
