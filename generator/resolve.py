@@ -231,6 +231,14 @@ class ResolvedService:
     runbook_base: str = ""
     grafana_base: str | None = None
 
+    @property
+    def dashboard_kinds(self) -> list[str]:
+        """The dashboards with something to show: cost needs a cost budget, rate limits their rules."""
+        skip = {"cost"} if self.cost is None else set()
+        skip |= {"ratelimits"} if self.rate_limits is None else set()
+        skip |= {"slos"} if not self.slos else set()
+        return [k for k in conv.DASHBOARD_KINDS if k not in skip]
+
 
 def resolve(spec: Spec) -> ResolvedService:
     """Turn a valid spec into what the compile stages need; ResolveError lists every problem found."""

@@ -17,6 +17,8 @@ from functools import cache, lru_cache
 
 import yaml
 
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # reading: libyaml when present, the same nodes and marks, much faster
+
 # Plain (unquoted) when YAML cannot read it as anything else: no indicator or space first, no
 # ": " or " #" inside, no space or ":" last, no tab, line break or other unsafe character, nothing a resolver would turn
 # into a number, bool, null or date. Tested with `in` and str methods, not one regex: it runs on

@@ -24,7 +24,6 @@ from generator.compile import (
     threshold_rules,
     threshold_tests,
 )
-from generator import dashboards
 from generator.ir import AlertingRule, Bundle, Document, RecordingRule, RuleFile, RuleGroup, RuleTestFile, Runbook, StaticFile, TemplatedFile, TestCase, YamlDoc
 from generator.resolve import ResolvedService, ResolvedSLO
 
@@ -135,6 +134,8 @@ class Digest:
 def compile_rest(service: ResolvedService, digest: Digest) -> dict[PurePosixPath, Document]:
     """Every file but the rules, runbooks and tests: dashboards, Alertmanager, routing tests, the
     operator objects, pint's policy."""
+    from generator import dashboards  # the Grafana SDK: a large build loads it after forking, beside the tests
+
     rest = dashboards.build(service, frozenset(digest.recorded))
     if digest.groups is not None:
         rest.update(kubernetes.build(service, RuleFile(tuple(digest.groups)), alertmanager_crd.build(service), rest))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 from generator import conventions as conv
-from generator import dashboards
 from generator.ir import AlertingRule, RecordingRule, RuleGroup
 from generator.resolve import ResolvedService
 
@@ -14,7 +13,7 @@ BY_CATEGORY = {conv.CATEGORY_COST: "cost", conv.CATEGORY_RATELIMIT: "ratelimits"
 
 def kind_for(rule: AlertingRule, service: ResolvedService) -> str:
     wanted = "slos" if conv.LABEL_SLO in rule.labels else BY_CATEGORY.get(rule.labels.get(conv.LABEL_CATEGORY, ""), "overview")
-    return wanted if wanted in dashboards.kinds(service) else "overview"
+    return wanted if wanted in service.dashboard_kinds else "overview"
 
 
 def link(rule: AlertingRule, service: ResolvedService) -> AlertingRule:

@@ -16,7 +16,7 @@ from grafana_foundation_sdk.models import dashboard as dm
 from generator import conventions as conv
 from generator.dashboards.panels import choice
 from generator.dashboards.queries import Queries
-from generator.dashboards.views import VIEWS, available
+from generator.dashboards.views import VIEWS
 from generator.ir import DashboardConfigMap, Document, JsonDoc, YamlDoc
 from generator.resolve import ResolvedService
 
@@ -64,13 +64,9 @@ def dashboard(service: ResolvedService, kind: str, recorded: frozenset[str]) -> 
     return orjson.loads(orjson.dumps(built.build(), default=JSONEncoder().default))
 
 
-def kinds(service: ResolvedService) -> list[str]:
-    return available(service)
-
-
 def build(service: ResolvedService, recorded: frozenset[str]) -> dict[PurePosixPath, Document]:
     files: dict[PurePosixPath, Document] = {}
-    for kind in kinds(service):
+    for kind in service.dashboard_kinds:
         uid = conv.dashboard_uid(service.name, kind)
         data = dashboard(service, kind, recorded)
         files[PurePosixPath(conv.dashboard_file(uid).as_posix())] = JsonDoc(data)

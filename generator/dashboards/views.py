@@ -8,7 +8,6 @@ from generator.compile.sli_rules import recording_selector
 from generator.dashboards.panels import Board, Line, Query, choice, dial, graph, legend, listing, single
 from generator.dashboards.queries import RATE, Queries
 from generator.durations import format_number, parse_seconds
-from generator.resolve import ResolvedService
 
 WARN, CRIT = "orange", "red"
 PERCENTILES = (0.5, 0.95, 0.99)
@@ -158,15 +157,7 @@ VIEWS = {
 }
 
 
-def available(service: ResolvedService) -> list[str]:
-    """Views with something to show: cost needs a cost budget, rate limits their rules."""
-    skip = {"cost"} if service.cost is None else set()
-    skip |= {"ratelimits"} if service.rate_limits is None else set()
-    skip |= {"slos"} if not service.slos else set()
-    return [k for k in conv.DASHBOARD_KINDS if k not in skip]
-
-
-__all__ = ["RATE", "VIEWS", "available"]
+__all__ = ["RATE", "VIEWS"]
 
 
 def _slos_repeated(qs: Queries) -> Board:

@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from generator.errors import SpecError
+from generator.yamlout import LOADER
 from generator.spec.models import MAX_SLOS, Spec
 
 Loc = tuple[str | int, ...]
@@ -73,12 +74,9 @@ def load_spec(path: Path, max_slos: int = MAX_SLOS) -> tuple[Spec, Source]:
         raise source.error([_problem(err) for err in exc.errors()]) from None
 
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: the same nodes and marks, much faster
-
-
 def parse_yaml(text: str, source: Source) -> object:
     """safe_load, but duplicate keys are errors and every node's position is kept."""
-    loader = _LOADER(text)
+    loader = LOADER(text)
     try:
         node = loader.get_single_node()
         if node is None:

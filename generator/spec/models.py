@@ -17,7 +17,7 @@ MAX_SLOS = 1000  # per file, unless the build is told otherwise (`--max-slos`, v
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 # --- metrics -----------------------------------------------------------------------------------

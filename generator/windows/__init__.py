@@ -12,6 +12,7 @@ import yaml
 
 from generator import conventions as conv
 from generator.durations import format_duration, parse_seconds
+from generator.yamlout import LOADER
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ def catalogs() -> dict[int, Catalog]:
     """Built-in catalogs keyed by period in seconds."""
     out = {}
     for path in sorted(Path(__file__).parent.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=LOADER)
         period = int(parse_seconds(data["period"]))
         pairs = []
         for tier, severity in (("page", conv.SEVERITY_PAGE), ("ticket", conv.SEVERITY_TICKET)):
