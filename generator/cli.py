@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import gc
 import json
 import os
 import sys
@@ -267,6 +268,7 @@ def main() -> None:
     """The console entry point: the command, then the exit handlers, then the end of the process
     without freeing its objects one by one (mypy's fast exit). A large build leaves millions of them,
     a tenth of a second or more to free for nothing; every command has closed what it opened."""
+    gc.enable()  # off while `python -m generator` imported us; long-running commands need it
     try:
         app()
         code: object = 0

@@ -26,11 +26,12 @@ PARALLEL_FROM_SLOS = 200
 
 
 def load(path: Path, max_slos: int = MAX_SLOS) -> ResolvedService:
-    spec, source = load_spec(path, max_slos)
-    try:
-        return resolve(spec)
-    except ResolveError as exc:
-        raise source.error(exc.problems) from None
+    with _no_cycle_collection():
+        spec, source = load_spec(path, max_slos)
+        try:
+            return resolve(spec)
+        except ResolveError as exc:
+            raise source.error(exc.problems) from None
 
 
 def build(path: Path, max_slos: int = MAX_SLOS) -> tuple[Bundle, dict[PurePosixPath, bytes]]:
