@@ -81,9 +81,13 @@ class ResolvedSLO:
 
     def pairs_of(self, severity: str) -> tuple[win.BurnPair, ...]:
         """The pairs of one severity, fastest first: the order ties are broken in."""
-        return tuple(p for p in self.pairs if p.severity == severity)
+        return self._by_severity.get(severity, ())
 
-    @property
+    @cached_property
+    def _by_severity(self) -> dict[str, tuple[win.BurnPair, ...]]:  # asked for by every alert and test of the SLO
+        return {s: tuple(p for p in self.pairs if p.severity == s) for s in dict.fromkeys(p.severity for p in self.pairs)}
+
+    @cached_property
     def objective_text(self) -> str:
         return format_number(float(self.objective))
 

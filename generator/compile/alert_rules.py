@@ -112,7 +112,7 @@ def _burn(slo: ResolvedSLO, pair: BurnPair, expressions: bool = True) -> Alertin
     description = (
         f"SLO {slo.name}{about}: {slo.objective_text}% {q.go_text(slo.sli.phrase)} over {slo.period}. "
         f'Over the last {pair.long} and {pair.short}, bad events ran at {{{{ $value | printf "%.1f" }}}}x the sustainable rate; '
-        f"at {format_number(float(pair.factor))}x, {format_number(round(float(pair.budget_percent), 2))}% of the {slo.period} error budget "
+        f"at {pair.factor_text}x, {pair.percent_text}% of the {slo.period} error budget "
         f"goes in {pair.long}. {holds}"
         f"Budget left over {slo.period}: {{{{ with query `{remaining}` }}}}{{{{ . | first | value | humanizePercentage }}}}"
         f"{{{{ else }}}}unknown{{{{ end }}}}."

@@ -59,7 +59,7 @@ def build(slo: ResolvedSLO, profile: Profile) -> list[Runbook]:
             "severity": p.severity,
             "long": p.long,
             "short": p.short,
-            "factor": format_number(float(p.factor)),
+            "factor": p.factor_text,
             "spent": format_number(float(p.budget_percent)),
             "expr": burn_expr(slo, p),
         }

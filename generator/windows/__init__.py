@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from generator import conventions as conv
-from generator.durations import format_duration, parse_seconds
+from generator.durations import format_duration, format_number, parse_seconds
 from generator.yamlout import LOADER
 
 
@@ -35,6 +35,16 @@ class BurnPair:
 
     def bad_share(self, budget: Fraction) -> Fraction:
         return self.factor * budget
+
+    # As text for annotations and runbooks, written once per pair rather than once per SLO that has it.
+    @cached_property
+    def factor_text(self) -> str:
+        return format_number(float(self.factor))
+
+    @cached_property
+    def percent_text(self) -> str:
+        """The share of the budget the long window spends at the threshold, to two decimals."""
+        return format_number(round(float(self.budget_percent), 2))
 
     def outage_seconds(self, budget: Fraction) -> Fraction:
         """Rule time from the start of a total outage until both windows exceed the threshold."""
