@@ -146,12 +146,7 @@ def mapping(head: str, data: dict[str, str], indent: int, out: list[str]) -> Non
         out.append(f"{head} {{}}")
         return
     out.append(head)
-    pad = " " * indent
-    for key, value in data.items():  # labels and annotations: one-line strings under string keys, nearly always
-        if type(value) is str and type(key) is str and "\n" not in value:
-            out.append(f"{pad}{_KEYS.get(key) or _key(key)} {_string(value)}")
-        else:
-            _lines({key: value}, indent, out)
+    _lines(data, indent, out)
 
 
 def _entry(head: str, value: object, indent: int, out: list[str], nested: int, keyed: bool) -> None:
