@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+Names = tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,7 @@ class RuleGroup:
 
 @dataclass(frozen=True)
 class RuleFile:
-    groups: tuple[RuleGroup, ...]
+    groups: tuple[RuleGroup | Filled[RuleGroup], ...]
 
 
 @dataclass(frozen=True)
@@ -65,8 +69,8 @@ class AlertCheck:
 class TestCase:
     name: str
     series: tuple[Series, ...]
-    exprs: tuple[ExprCheck, ...] = ()
-    alerts: tuple[AlertCheck, ...] = ()
+    exprs: tuple[ExprCheck | Filled[tuple[ExprCheck, ...]], ...] = ()
+    alerts: tuple[AlertCheck | Filled[tuple[AlertCheck, ...]], ...] = ()
     interval: str = "1m"
 
 
@@ -125,6 +129,15 @@ class DashboardConfigMap:
 
 
 @dataclass(frozen=True)
+class Filled(Generic[T]):
+    """`stencil`, compiled for the stand-in of an SLO's shape, written with the stand-in's names
+    replaced by the SLO's (`names`: old, new): see generator.stencil."""
+
+    stencil: T
+    names: Names
+
+
+@dataclass(frozen=True)
 class PrometheusRule:
     """The rule file's groups as a prometheus-operator PrometheusRule (monitoring.coreos.com/v1)."""
 
@@ -132,7 +145,7 @@ class PrometheusRule:
     rules: RuleFile
 
 
-Document = RuleFile | RuleTestFile | Runbook | TemplatedFile | YamlDoc | StaticFile | JsonDoc | DashboardConfigMap | PrometheusRule
+Document = RuleFile | RuleTestFile | Runbook | Filled | TemplatedFile | YamlDoc | StaticFile | JsonDoc | DashboardConfigMap | PrometheusRule
 
 
 @dataclass(frozen=True)

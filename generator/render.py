@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING
 import orjson
 
 from generator import conventions as conv
-from generator import yamlout, yamlshapes
+from generator import stencil, yamlout, yamlshapes
 from generator.ir import (
     Bundle,
     DashboardConfigMap,
     Document,
+    Filled,
     JsonDoc,
     PrometheusRule,
     RuleFile,
@@ -78,9 +79,8 @@ def _jinja() -> jinja2.Environment:
     )
 
 
-def _templated(doc: Runbook | TemplatedFile) -> bytes:
-    text = _jinja().get_template(doc.template).render(header=conv.HEADER, **doc.context)
-    return text.encode()
+def _templated(doc: Runbook | TemplatedFile, _indent: int = 0) -> str:
+    return _jinja().get_template(doc.template).render(header=conv.HEADER, **doc.context)
 
 
 def rule_file_chunks(groups: Iterable[RuleGroup]) -> Iterator[bytes]:
@@ -106,7 +106,9 @@ def render_document(doc: Document) -> bytes:
     if isinstance(doc, RuleFile | RuleTestFile):
         return b"".join(render_chunks(doc))
     if isinstance(doc, Runbook | TemplatedFile):
-        return _templated(doc)
+        return _templated(doc).encode()
+    if isinstance(doc, Filled):  # a runbook of an SLO of a shared shape
+        return stencil.text(doc, _templated).encode()
     if isinstance(doc, YamlDoc):
         return _yaml(doc.data)
     if isinstance(doc, StaticFile):

@@ -3,22 +3,37 @@ dicts for them, without building the dicts or walking them.
 
 They are nearly all of a large bundle's bytes, and the generic walk was a third of its build.
 A property test holds each writer to `yamlout` on the dict render builds for the same object.
+Each also writes a `Filled` stencil: its text once for all the SLOs of its shape, names filled in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
-from generator.ir import AlertCheck, AlertingRule, ExprCheck, RecordingRule, RuleGroup, Series
+from generator import stencil
+from generator.ir import AlertCheck, AlertingRule, ExprCheck, Filled, RecordingRule, RuleGroup, Series
 from generator.promql import go_text
 from generator.yamlout import mapping, scalar, text
 
 T = TypeVar("T")
 
 
-def group(g: RuleGroup, indent: int) -> tuple[str]:
-    """An item of `groups:` at `indent`."""
+def _stenciled(write: Callable[[T, int], str]) -> Callable[[T | Filled, int], tuple[str]]:
+    """`write` for one item, taught to write a Filled one: one item, or a tuple of them (a shape's checks)."""
+
+    def many(items: Iterable[T], indent: int) -> str:
+        return "".join(write(item, indent) for item in items)
+
+    def chunks(item: T | Filled, indent: int) -> tuple[str]:
+        if isinstance(item, Filled):
+            return (stencil.text(item, many if isinstance(item.stencil, tuple) else write, indent),)
+        return (write(item, indent),)
+
+    return chunks
+
+
+def _group(g: RuleGroup, indent: int) -> str:
     pad = " " * indent
     out: list[str] = []
     text(f"{pad}- name:", g.name, indent + 4, out)
@@ -31,7 +46,10 @@ def group(g: RuleGroup, indent: int) -> tuple[str]:
         for rule in g.rules:
             _rule(rule, indent + 2, out)
     out.append("")
-    return ("\n".join(out),)
+    return "\n".join(out)
+
+
+group = _stenciled(_group)  # an item of `groups:` at `indent`
 
 
 def _alert_labels(rule: AlertingRule) -> dict[str, str]:
@@ -65,14 +83,16 @@ def series(s: Series, indent: int) -> tuple[str]:
     return ("\n".join(out),)
 
 
-def expr_check(check: ExprCheck, indent: int) -> tuple[str]:
-    """An item of `promql_expr_test:` at `indent`."""
+def _expr_check(check: ExprCheck, indent: int) -> str:
     return _check(indent, ("expr", check.expr), ("eval_time", check.eval_time), "exp_samples", check.samples, _sample)
 
 
-def alert_check(check: AlertCheck, indent: int) -> tuple[str]:
-    """An item of `alert_rule_test:` at `indent`."""
+def _alert_check(check: AlertCheck, indent: int) -> str:
     return _check(indent, ("eval_time", check.eval_time), ("alertname", check.alertname), "exp_alerts", check.alerts, _alert)
+
+
+expr_check = _stenciled(_expr_check)  # an item of `promql_expr_test:` at `indent`
+alert_check = _stenciled(_alert_check)  # an item of `alert_rule_test:` at `indent`
 
 
 def _sample(sample: tuple[str, float], pad: str, inner: int, out: list[str]) -> None:
@@ -90,7 +110,7 @@ def _alert(alert: tuple[dict[str, str], dict[str, str]], pad: str, inner: int, o
 def _check(
     indent: int, first: tuple[str, str], second: tuple[str, str], key: str, entries: tuple[T, ...],
     entry: Callable[[T, str, int, list[str]], None],
-) -> tuple[str]:
+) -> str:
     """A check at `indent`: two string fields, then `key:` and its entries, each written by `entry`."""
     pad, inner = " " * indent, indent + 4
     out: list[str] = []
@@ -103,7 +123,7 @@ def _check(
         for item in entries:
             entry(item, pad, inner + 2, out)
     out.append("")
-    return ("\n".join(out),)
+    return "\n".join(out)
 
 
 def _sorted(labels: Mapping[str, str]) -> dict[str, str]:

@@ -14,6 +14,7 @@ from generator.ir import AlertCheck, AlertingRule, ExprCheck, RecordingRule, Rul
 from generator.pipeline import load
 from generator.profiles import PROMETHEUS_CLIENT
 from generator import promql as q
+from generator import stencil
 from generator.promql import go_text
 from generator.render import render_bundle
 from generator.resolve import resolve
@@ -198,3 +199,33 @@ def test_line_break_characters_survive_into_promql_and_yaml():
     assert yaml.safe_load(dump({"expr": expr}))["expr"] == expr
     parsed = promql_parser.parse(expr)
     assert parsed.matchers.matchers[0].value == hostile
+
+
+# SLO names as the spec allows them, with the ones YAML would read as something else (numbers, bools,
+# null, dates) and ones that sort before and after the placeholder or hold it, all mixed in.
+any_names = st.from_regex(conv.NAME_PATTERN.replace("{0,61}", "{0,12}"), fullmatch=True) | st.sampled_from(
+    ["1", "1e3", "0x1f", "true", "No", "null", "2026-01-01", "1.5", "a", "Z", "slogenstandin", "aslogenstandin", "my-slogenstandin-2", "A_b.c-D"]
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(specs(), st.lists(any_names, min_size=2, max_size=6, unique_by=str.lower), st.data())
+def test_slos_of_one_shape_filled_in_are_the_slos_compiled_one_by_one(tmp_path, data, slo_names, draw):
+    """generator.stencil: the bundle with shared shapes filled in is byte for byte the bundle compiled SLO by SLO."""
+    shapes = data["slos"]
+    data["slos"] = [{**draw.draw(st.sampled_from(shapes)), "name": n} for n in slo_names]
+    data["links"] = draw.draw(st.sampled_from([{}, {"runbooks": "https://runbooks.example/x", "grafana": "https://grafana.example"}]))
+    if draw.draw(st.booleans()):
+        data["kubernetes"] = {"namespace": "monitoring", "rule_labels": {"release": "prom"}}
+    spec = tmp_path / "slo.yaml"
+    spec.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    service = load(spec)
+    filled = render_bundle(compile_bundle(service))
+    stencil.ENABLED = False
+    try:
+        alone = render_bundle(compile_bundle(service))
+    finally:
+        stencil.ENABLED = True
+    assert filled.keys() == alone.keys()
+    for path in filled:
+        assert filled[path] == alone[path], path

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from generator import conventions as conv
+from generator import stencil
 from generator.compile import (
     alert_rules,
     alertmanager,
@@ -24,7 +26,7 @@ from generator.compile import (
     threshold_rules,
     threshold_tests,
 )
-from generator.ir import AlertingRule, Bundle, Document, RecordingRule, RuleFile, RuleGroup, RuleTestFile, Runbook, StaticFile, TemplatedFile, TestCase, YamlDoc
+from generator.ir import AlertingRule, Bundle, Document, Filled, RecordingRule, RuleFile, RuleGroup, RuleTestFile, Runbook, StaticFile, TemplatedFile, TestCase, YamlDoc
 from generator.resolve import ResolvedService, ResolvedSLO
 
 
@@ -50,33 +52,54 @@ class Part:
     """One rule group and what comes with it: its alerts' runbooks, and the name and labels of each
     alert it can raise, the expression's own included (the routing tests route every one)."""
 
-    group: RuleGroup
-    runbooks: tuple[Runbook, ...]
+    group: RuleGroup | Filled[RuleGroup]
+    runbooks: tuple[Runbook | Filled[Runbook], ...]
     emitted: tuple[tuple[str, dict[str, str]], ...]
-
-    @property
-    def alerts(self) -> list[AlertingRule]:
-        return _alerting(self.group)
 
 
 def parts(service: ResolvedService, slo_runbooks: bool = True) -> Iterator[Part]:
     """The rule file's groups in order, one at a time: a large build renders each and lets it go.
-    Without `slo_runbooks` the SLOs' parts come without theirs (`all_runbooks` writes them beside)."""
+    Without `slo_runbooks` the SLOs' parts come without theirs (`all_runbooks` writes them beside).
+    An SLO of a shared shape gets its shape's part with its names filled in (generator.stencil)."""
     for slo in service.slos:
-        alerts = slo_alerts(service, slo)
-        rules = (*sli_rules.build(slo), *meta_rules.build(slo), *alert_rules.conditions(slo), *alerts)
-        group = RuleGroup(conv.rule_group(service.name, slo.name), rules, interval=slo.evaluation_interval)
-        own = tuple(runbooks.build(slo, service.profile)) if slo_runbooks else ()
-        yield Part(group, own, _emitted((r, alert_rules.result_labels(slo, r)) for r in alerts))
+        shape = stencil.stand_in(service, slo)
+        if shape is None:
+            yield _slo_part(service, slo, slo_runbooks)
+            continue
+        part, names = _shape_part(shape, slo_runbooks), stencil.names(slo)
+        emitted = tuple((stencil.fill(alert, names), {k: stencil.fill(v, names) for k, v in labels.items()}) for alert, labels in part.emitted)
+        yield Part(Filled(part.group, names), tuple(Filled(r, names) for r in part.runbooks), emitted)
     yield from _service_parts(service)
 
 
-def all_runbooks(service: ResolvedService) -> Iterator[Runbook]:
+def _slo_part(service: ResolvedService, slo: ResolvedSLO, with_runbooks: bool) -> Part:
+    alerts = slo_alerts(service, slo)
+    rules = (*sli_rules.build(slo), *meta_rules.build(slo), *alert_rules.conditions(slo), *alerts)
+    group = RuleGroup(conv.rule_group(service.name, slo.name), rules, interval=slo.evaluation_interval)
+    own = tuple(runbooks.build(slo, service.profile)) if with_runbooks else ()
+    return Part(group, own, _emitted((r, alert_rules.result_labels(slo, r)) for r in alerts))
+
+
+@lru_cache(maxsize=64)
+def _shape_part(shape: stencil.StandIn, with_runbooks: bool) -> Part:
+    return _slo_part(shape.service, shape.slo, with_runbooks)
+
+
+def all_runbooks(service: ResolvedService) -> Iterator[Runbook | Filled[Runbook]]:
     """Every runbook of the bundle, without compiling the SLOs' rules."""
     for slo in service.slos:
-        yield from runbooks.build(slo, service.profile)
+        shape = stencil.stand_in(service, slo)
+        if shape is None:
+            yield from runbooks.build(slo, service.profile)
+        else:
+            yield from (stencil.filled(r, slo) for r in _shape_runbooks(shape))
     for part in _service_parts(service):
         yield from part.runbooks
+
+
+@lru_cache(maxsize=64)
+def _shape_runbooks(shape: stencil.StandIn) -> tuple[Runbook, ...]:
+    return tuple(runbooks.build(shape.slo, shape.service.profile))
 
 
 def _service_parts(service: ResolvedService) -> Iterator[Part]:
@@ -106,7 +129,9 @@ def _alerting(group: RuleGroup) -> list[AlertingRule]:
     return [r for r in group.rules if isinstance(r, AlertingRule)]
 
 
-def runbook_path(runbook: Runbook) -> PurePosixPath:
+def runbook_path(runbook: Runbook | Filled[Runbook]) -> PurePosixPath:
+    if isinstance(runbook, Filled):
+        return _file(conv.runbook_file(stencil.fill(runbook.stencil.alert, runbook.names)))
     return _file(conv.runbook_file(runbook.alert))
 
 
@@ -124,7 +149,9 @@ class Digest:
         self.groups: list[RuleGroup] | None = [] if service.kubernetes is not None else None
 
     def add(self, part: Part) -> Part:
-        self.recorded.update(r.record for r in part.group.rules if isinstance(r, RecordingRule))
+        # Recording names are the same for every SLO (its labels tell them apart): a stencil's are the SLO's.
+        group = part.group.stencil if isinstance(part.group, Filled) else part.group
+        self.recorded.update(r.record for r in group.rules if isinstance(r, RecordingRule))
         self.emitted += part.emitted
         if self.groups is not None:
             self.groups.append(part.group)
@@ -150,10 +177,9 @@ def compile_rest(service: ResolvedService, digest: Digest) -> dict[PurePosixPath
     return rest
 
 
-def compile_tests(service: ResolvedService, alerts_of: Callable[[ResolvedSLO], list[AlertingRule]] | None = None) -> RuleTestFile:
-    """The promtool tests of every alert; `alerts_of` an SLO when the caller already compiled them
-    (else each SLO's are compiled in turn and let go)."""
-    tests = rule_tests.build(service, alerts_of or (lambda slo: slo_alerts(service, slo, expressions=False)))
+def compile_tests(service: ResolvedService) -> RuleTestFile:
+    """The promtool tests of every alert."""
+    tests = rule_tests.build(service, lambda slo: slo_alerts(service, slo, expressions=False))
     more: list[TestCase] = []
     if service.rate_limits is not None:
         more += ratelimit_tests.build(service.rate_limits)
@@ -179,7 +205,6 @@ def compile_bundle(service: ResolvedService) -> Bundle:
     groups = [digest.add(p) for p in parts(service)]
     files: dict[PurePosixPath, Document] = {runbook_path(rb): rb for p in groups for rb in p.runbooks}
     files[rules_path(service)] = RuleFile(tuple(p.group for p in groups))
-    alerts = {slo.name: p.alerts for slo, p in zip(service.slos, groups)}
-    files[tests_path(service)] = compile_tests(service, lambda slo: alerts[slo.name])
+    files[tests_path(service)] = compile_tests(service)
     files.update(compile_rest(service, digest))
     return Bundle(files=dict(sorted(files.items())), warnings=service.warnings)

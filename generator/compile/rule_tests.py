@@ -15,11 +15,12 @@ from dataclasses import dataclass
 
 from generator import conventions as conv
 from generator import promql as q
+from generator import stencil
 from generator.compile import alert_rules
 from generator.burnmodel import Model, Shape, State, Traffic, outage_detection_minutes
 from generator.durations import format_number, parse_seconds
 from generator.errors import SlogenError
-from generator.ir import AlertCheck, AlertingRule, ExprCheck, RuleTestFile, Series, TestCase
+from generator.ir import AlertCheck, AlertingRule, ExprCheck, Filled, RuleTestFile, Series, TestCase
 from generator.profiles import Profile
 from generator.resolve import HistogramSLI, RatioSLI, ResolvedService, ResolvedSLO
 from generator.windows import BurnPair
@@ -42,10 +43,37 @@ class Scenario:
 
 def build(service: ResolvedService, alerts_of: Callable[[ResolvedSLO], list[AlertingRule]]) -> RuleTestFile:
     reads = [slo.sli.metrics for slo in service.slos]
-    cases = [_cases(service, slo, alerts_of(slo)) for slo in service.slos]
+    cases = [_slo_cases(service, slo, alerts_of) for slo in service.slos]
     # zip(*cases): the first scenario of every SLO, then the second, ...
     tests = [case for scenario in zip(*cases) for case in _pack(list(zip(reads, scenario)))]
     return RuleTestFile(rule_files=(f"../rules/{conv.rules_file(service.name).name}",), tests=tuple(tests))
+
+
+def _slo_cases(service: ResolvedService, slo: ResolvedSLO, alerts_of: Callable[[ResolvedSLO], list[AlertingRule]]) -> list[TestCase]:
+    """One SLO's scenarios; an SLO of a shared shape gets its shape's with its names filled in (generator.stencil)."""
+    shape = stencil.stand_in(service, slo)
+    if shape is None:
+        return _cases(service, slo, alerts_of(slo))
+    names = stencil.names(slo)
+    try:
+        cases = _shape_cases(shape, alerts_of)
+    except ScenarioError as exc:
+        raise ScenarioError(stencil.fill(str(exc), names)) from None
+    return [
+        TestCase(
+            name=stencil.fill(case.name, names),
+            series=case.series,  # traffic: the same for every SLO of the shape
+            exprs=(Filled(case.exprs, names),) if case.exprs else (),
+            alerts=(Filled(case.alerts, names),) if case.alerts else (),
+            interval=case.interval,
+        )
+        for case in cases
+    ]
+
+
+@lru_cache(maxsize=64)
+def _shape_cases(shape: stencil.StandIn, alerts_of: Callable[[ResolvedSLO], list[AlertingRule]]) -> list[TestCase]:
+    return _cases(shape.service, shape.slo, alerts_of(shape.slo))
 
 
 def _cases(service: ResolvedService, slo: ResolvedSLO, rules: list[AlertingRule]) -> list[TestCase]:
