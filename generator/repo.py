@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from pydantic import ValidationError
 
 from generator import conventions as conv
+from generator import stencil
 from generator.compile import alertmanager as am
 from generator.errors import SpecError
 from generator.ir import Bundle, RuleFile, YamlDoc
@@ -106,7 +107,7 @@ def _no_alert_clashes(built: list[Built]) -> None:
     for b in built:
         rules = b.bundle.files[_p(conv.rules_file(b.service.name))]
         assert isinstance(rules, RuleFile)
-        for alert in sorted({r.alert for g in rules.groups for r in g.rules if hasattr(r, "alert")}):
+        for alert in sorted({r.alert for g in map(stencil.unfold, rules.groups) for r in g.rules if hasattr(r, "alert")}):
             other = seen.setdefault(alert, b)
             if other is not b:
                 raise SpecError(str(b.path), [f"alert {alert} is also an alert of service {other.service.name} ({other.path}); rename a service or SLO"])

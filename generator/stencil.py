@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, fields, is_dataclass, replace
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from generator import conventions as conv
 from generator import yamlout
@@ -24,6 +24,8 @@ from generator.ir import Filled, Names
 
 if TYPE_CHECKING:
     from generator.resolve import ResolvedService, ResolvedSLO
+
+T = TypeVar("T")
 
 # Lower-case letters only: plain in YAML, unescaped in PromQL strings, Go templates and Markdown.
 PLACEHOLDER = "slogenstandin"
@@ -51,6 +53,23 @@ def fill(text: str, names: Names) -> str:
 
 def filled(stencil: object, slo: ResolvedSLO) -> Filled:
     return Filled(stencil, names(slo))
+
+
+def unfold(item: T | Filled[T]) -> T:
+    """The object itself, every string in it filled in: for code that reads the bundle's objects, not its text."""
+    return _deep(item.stencil, item.names) if isinstance(item, Filled) else item
+
+
+def _deep(value: Any, names: Names) -> Any:  # noqa: ANN401 - any part of the IR
+    if isinstance(value, str):
+        return fill(value, names)
+    if isinstance(value, dict):
+        return {_deep(k, names): _deep(v, names) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return type(value)(_deep(v, names) for v in value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return replace(value, **{f.name: _deep(getattr(value, f.name), names) for f in fields(value)})
+    return value
 
 
 def stand_in(service: ResolvedService, slo: ResolvedSLO) -> StandIn | None:

@@ -220,12 +220,16 @@ def test_slos_of_one_shape_filled_in_are_the_slos_compiled_one_by_one(tmp_path, 
     spec = tmp_path / "slo.yaml"
     spec.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     service = load(spec)
-    filled = render_bundle(compile_bundle(service))
+    filled_bundle = compile_bundle(service)
     stencil.ENABLED = False
     try:
-        alone = render_bundle(compile_bundle(service))
+        alone_bundle = compile_bundle(service)
     finally:
         stencil.ENABLED = True
+    filled, alone = render_bundle(filled_bundle), render_bundle(alone_bundle)
     assert filled.keys() == alone.keys()
     for path in filled:
         assert filled[path] == alone[path], path
+    # Read as objects, a filled group is the group compiled on its own.
+    rules = [next(d for d in b.files.values() if isinstance(d, RuleFile)) for b in (filled_bundle, alone_bundle)]
+    assert [stencil.unfold(g) for g in rules[0].groups] == list(rules[1].groups)
