@@ -22,12 +22,17 @@ ROOT = Path(__file__).resolve().parent.parent
 SLOGEN = [sys.executable, "-m", "generator"]
 
 
-def spec(n: int) -> dict:
-    """n SLOs, alternating availability and time-to-first-token, on the reference metrics."""
+def spec(n: int, distinct: bool = False) -> dict:
+    """n SLOs, alternating availability and time-to-first-token, on the reference metrics: two shapes
+    under many names. `distinct` gives each a description with double quotes, which the writers
+    escape, so each SLO is compiled on its own instead of filled into its shape's (generator.stencil):
+    the worst case."""
     slos = []
     for i in range(n):
         sli = {"availability": {}} if i % 2 == 0 else {"latency": {"signal": "ttft", "threshold": "3s"}}
         slos.append({"name": f"slo-{i:05d}", "objective": 99.5 if i % 2 == 0 else 95, "sli": sli})
+        if distinct:
+            slos[-1]["description"] = f'Synthetic SLO "{i}"'
     return {"version": 1, "service": "scale", "slos": slos}
 
 
@@ -44,12 +49,13 @@ def _tree_rss_kb(pid: int) -> int:
     return rss + sum(_tree_rss_kb(c) for c in children)
 
 
-def build(n: int, folder: Path, name: str = "") -> tuple[float, float, str, Path]:
+def build(n: int, folder: Path, name: str = "", distinct: bool = False) -> tuple[float, float, str, Path]:
     """Wall time and peak memory of one CLI build into folder/out-<n><name>; the peak sums the build's
     processes (a large spec's tests and runbooks are written by two more), sampled every 20 ms."""
-    path = folder / f"slo-{n}.yaml"
-    path.write_text(yaml.safe_dump(spec(n)))
-    out = folder / f"out-{n}{name}"
+    kind = "-distinct" if distinct else ""
+    path = folder / f"slo-{n}{kind}.yaml"
+    path.write_text(yaml.safe_dump(spec(n, distinct)))
+    out = folder / f"out-{n}{kind}{name}"
     # Past the default guard the benchmark asks for the build on purpose, as a user with that many SLOs would.
     command = [*SLOGEN, "build", str(path), "--out", str(out), "--max-slos", str(max(n, 1))]
     start = time.perf_counter()
@@ -90,20 +96,20 @@ def _memory_folder() -> str | None:
     return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
 
 
-def _median_build(n: int, folder: Path, repeat: int, rebuild: bool = False) -> tuple[float, float, str, Path]:
+def _median_build(n: int, folder: Path, repeat: int, rebuild: bool = False, distinct: bool = False) -> tuple[float, float, str, Path]:
     """The median of `repeat` builds (one past 1,000 SLOs): each into a folder of its own, or with
     `rebuild` each replacing the bundle the one before wrote, as `make build` does."""
     runs = []
     if rebuild:
-        build(n, folder, "-again")
+        build(n, folder, "-again", distinct)
     for k in range(repeat if n <= 1000 else 1):
-        runs.append(build(n, folder, "-again" if rebuild else f"-{k}"))
+        runs.append(build(n, folder, "-again" if rebuild else f"-{k}", distinct))
         if runs[-1][2] != "built":
             break
     return statistics.median(r[0] for r in runs), max(r[1] for r in runs), runs[-1][2], runs[-1][3]
 
 
-def scaling(sizes: list[int], repeat: int) -> None:
+def scaling(sizes: list[int], repeat: int, distinct: list[int]) -> None:
     print(f"machine: a 10^7-step Python loop takes {machine_speed():.2f} s; builds up to 1,000 SLOs are the median of {repeat} runs")
     print()
     print("| SLOs | outcome | wall time (tmpfs) | first build (disk) | rebuild (disk) | each added SLO (tmpfs) | peak memory | rules | test cases | bundle |")
@@ -112,21 +118,22 @@ def scaling(sizes: list[int], repeat: int) -> None:
     # Nothing is deleted until the end: this VM's ext4 makes file creation slow for minutes after
     # thousands of deletions, which only the rebuild column (replacing a bundle deletes one) is about.
     with tempfile.TemporaryDirectory(prefix="slogen-scale-") as disk, tempfile.TemporaryDirectory(prefix="slogen-scale-", dir=_memory_folder()) as memory:
-        for n in sizes:
-            seconds, peak, outcome, out = _median_build(n, Path(memory), repeat)
-            first, first_peak, first_outcome, _ = _median_build(n, Path(disk), repeat)
-            again, again_peak, again_outcome, _ = _median_build(n, Path(disk), repeat, rebuild=True)
+        for n, unlike in [*((n, False) for n in sizes), *((n, True) for n in distinct)]:
+            seconds, peak, outcome, out = _median_build(n, Path(memory), repeat, distinct=unlike)
+            first, first_peak, first_outcome, _ = _median_build(n, Path(disk), repeat, distinct=unlike)
+            again, again_peak, again_outcome, _ = _median_build(n, Path(disk), repeat, rebuild=True, distinct=unlike)
             failed = [o for o in (first_outcome, again_outcome) if o != "built"]
             outcome = outcome if not failed else f"{outcome}; on disk {failed[0]}"
             rules = _count(out, "prometheus/rules/*.yaml", "\n  - record:", "\n  - alert:")
             cases = _count(out, "prometheus/tests/*.yaml", "\n- name:")
             # The growth between rows, so the start-up of the first build does not hide it.
-            added = f"{(seconds - previous[1]) / (n - previous[0]) * 1000:.1f} ms" if previous and n > previous[0] else "-"
+            added = f"{(seconds - previous[1]) / (n - previous[0]) * 1000:.1f} ms" if previous and n > previous[0] and not unlike else "-"
             print(
-                f"| {n:,} | {outcome} | {seconds:.2f} s | {first:.2f} s | {again:.2f} s | {added} "
+                f"| {n:,}{', each on its own' if unlike else ''} | {outcome} | {seconds:.2f} s | {first:.2f} s | {again:.2f} s | {added} "
                 f"| {max(peak, first_peak, again_peak):,.0f} MB | {rules:,} | {cases:,} | {_size_mb(out):.1f} MB |"
             )
-            previous = (n, seconds)
+            if not unlike:
+                previous = (n, seconds)
 
 
 def promtool(sizes: list[int]) -> None:
@@ -157,10 +164,11 @@ def _ints(text: str) -> list[int]:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=_ints, default=[1, 100, 1000, 10000], help="SLO counts to build")
+    parser.add_argument("--distinct", type=_ints, default=[1000], help="SLO counts to build again with every SLO compiled on its own")
     parser.add_argument("--repeat", type=int, default=3, help="builds per size up to 1,000 SLOs (the median is shown)")
     parser.add_argument("--promtool", type=_ints, default=[1, 5, 10], help="SLO counts whose generated tests promtool runs")
     args = parser.parse_args(argv)
-    scaling(args.sizes, max(1, args.repeat))
+    scaling(args.sizes, max(1, args.repeat), args.distinct)
     if args.promtool:
         print()
         promtool(args.promtool)

@@ -1,18 +1,20 @@
-"""SLOs alike but for their names: compile and render them once, fill the names in for each.
+"""SLOs alike but for their own text: compile and render them once, fill each one's text in.
 
 A large spec is mostly a few shapes of SLO (availability at 99.5%, time to first token at 95%, ...)
-repeated under many names. Each shape is compiled and rendered once, for a stand-in SLO named
-PLACEHOLDER, and each SLO of that shape gets the stand-in's text with its own names filled in: two
-string replaces instead of a compile and a render.
+repeated under many names, each with its own description and labels. Each shape is compiled and
+rendered once, for a stand-in SLO whose name, description and label values are placeholders; each
+SLO of that shape gets the stand-in's text with its own filled in, in one pass over a split of that
+text: a join instead of a compile and a render.
 
-That is exact only where an SLO's name is written as the placeholder is in every context it
-reaches (a YAML plain scalar, a PromQL string, Go template text, Markdown, the middle of an alert
-name): a name that would be quoted or escaped anywhere, or an SLO alone in its shape, is compiled
+That is exact only where the SLO's text is written as its placeholder is in every context it
+reaches (a YAML scalar, a PromQL string, Go template text, Markdown, the middle of an alert name):
+an SLO whose text would be quoted or escaped anywhere, or that is alone in its shape, is compiled
 on its own. A property test holds the filled bundle to the one compiled SLO by SLO.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, fields, is_dataclass, replace
@@ -28,10 +30,18 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 # Lower-case letters only: plain in YAML, unescaped in PromQL strings, Go templates and Markdown.
-PLACEHOLDER = "slogenstandin"
-_CAMEL = conv.camel(PLACEHOLDER)
+_MARK = "qqslot"
+NAME = f"{_MARK}name"
+_CAMEL = conv.camel(NAME)  # the name inside alert names
+_DESCRIPTION = f"{_MARK}description"
+_SLOT = re.compile(f"({_CAMEL}|{_MARK}(?:name|description|label[a-z][a-z]))")
+_MAX_LABELS = 26 * 26
 
 ENABLED = True  # the property test turns it off to compile every SLO on its own
+
+
+def _label(i: int) -> str:
+    return f"{_MARK}label{chr(97 + i // 26)}{chr(97 + i % 26)}"
 
 
 @dataclass(frozen=True, eq=False)  # one per shape, compared by identity: caches keyed by it never compare SLOs
@@ -41,14 +51,19 @@ class StandIn:
 
 
 def names(slo: ResolvedSLO) -> Names:
-    """What to replace in a stand-in's text for this SLO: its alert-name part first, then its name."""
-    return ((_CAMEL, conv.camel(slo.name)), (PLACEHOLDER, slo.name))
+    """Each placeholder of the SLO's stand-in, and the SLO's own text for it."""
+    own = [(_CAMEL, conv.camel(slo.name)), (NAME, slo.name)]
+    if slo.description:
+        own.append((_DESCRIPTION, slo.description))
+    own += [(_label(i), v) for i, v in enumerate(slo.labels.values())]
+    return tuple(own)
 
 
 def fill(text: str, names: Names) -> str:
-    for old, new in names:
-        text = text.replace(old, new)
-    return text
+    """`text` of a stand-in with the SLO's own text in place of each placeholder, in one pass:
+    text filled in is never searched again, whatever it holds."""
+    table = dict(names)
+    return _SLOT.sub(lambda m: table[m.group()], text)
 
 
 def filled(stencil: object, slo: ResolvedSLO) -> Filled:
@@ -90,7 +105,7 @@ def _stand_ins(service: ResolvedService) -> dict[str, StandIn]:
 def _group(service: ResolvedService) -> dict[str, StandIn]:
     if _marked(replace(service, slos=())):
         return {}
-    keys = {slo.name: _shape(slo) for slo in service.slos if _fits(slo.name)}
+    keys = {slo.name: _shape(slo) for slo in service.slos if _fits(slo)}
     shared = Counter(keys.values())
     shapes: dict[tuple, StandIn | None] = {}
     out = {}
@@ -99,27 +114,48 @@ def _group(service: ResolvedService) -> dict[str, StandIn]:
         if key is None or shared[key] < 2:
             continue
         if key not in shapes:
-            shapes[key] = None if _marked(replace(slo, name="")) else StandIn(service, replace(slo, name=PLACEHOLDER))
+            stand = replace(
+                slo, name=NAME, description=_DESCRIPTION if slo.description else "", labels={k: _label(i) for i, k in enumerate(slo.labels)}
+            )
+            shapes[key] = None if _marked(replace(stand, name="", description="", labels={})) else StandIn(service, stand)
         if (shape := shapes[key]) is not None:
             out[slo.name] = shape
     return out
 
 
+_OWN = frozenset({"name", "description", "labels"})
+
+
 def _shape(slo: ResolvedSLO) -> tuple:
-    return tuple(tuple(sorted(v.items())) if isinstance(v, dict) else v for f in fields(slo) if f.name != "name" for v in (getattr(slo, f.name),))
+    """All the SLO is but its own text: whether it has a description, its label names, the rest."""
+    rest = tuple(getattr(slo, f.name) for f in fields(slo) if f.name not in _OWN)
+    return (*rest, bool(slo.description), tuple(slo.labels))
 
 
-def _fits(name: str) -> bool:
-    """Written as is everywhere: plain in YAML (not a number, bool or null), and never the placeholder."""
-    return yamlout.scalar(name) == name and PLACEHOLDER not in name.lower()
+def _fits(slo: ResolvedSLO) -> bool:
+    """Whether the SLO's own text is written as is everywhere: printable ASCII with nothing any
+    writer escapes, and a name or label value that YAML reads as text unquoted."""
+    return (
+        yamlout.scalar(slo.name) == slo.name
+        and _plain(slo.description)
+        and len(slo.labels) <= _MAX_LABELS
+        and all(yamlout.scalar(v) == v and _plain(v) for v in slo.labels.values())
+    )
+
+
+_ESCAPED = frozenset('"\\{}')  # JSON and PromQL escape quotes and backslashes; Go templates read braces
+
+
+def _plain(text: str) -> bool:
+    return text.isascii() and text.isprintable() and _ESCAPED.isdisjoint(text)
 
 
 def _marked(anything: object) -> bool:
-    """Whether text the shape writes besides the name (a description, a label, the service's) holds the placeholder."""
-    return PLACEHOLDER in repr(anything).lower()
+    """Whether text the shape writes besides the SLO's own (a threshold, a label name, the service's) holds a placeholder."""
+    return _MARK in repr(anything).lower()
 
 
-_texts: dict[tuple[int, object, int], tuple[object, str]] = {}
+_texts: dict[tuple[int, object, int], tuple[object, list[str]]] = {}
 
 
 def text(item: Filled, render: Callable[[object, int], str], indent: int = 0) -> str:
@@ -129,5 +165,9 @@ def text(item: Filled, render: Callable[[object, int], str], indent: int = 0) ->
     if done is None or done[0] is not item.stencil:  # kept beside its text, so the id is not another's
         if len(_texts) >= 1024:
             _texts.clear()
-        done = _texts[key] = (item.stencil, render(item.stencil, indent))
-    return fill(done[1], item.names)
+        done = _texts[key] = (item.stencil, _SLOT.split(render(item.stencil, indent)))
+    pieces = done[1].copy()
+    table = dict(item.names)
+    for i in range(1, len(pieces), 2):  # split() puts each placeholder at an odd index
+        pieces[i] = table[pieces[i]]
+    return "".join(pieces)

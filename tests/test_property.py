@@ -201,19 +201,34 @@ def test_line_break_characters_survive_into_promql_and_yaml():
     assert parsed.matchers.matchers[0].value == hostile
 
 
-# SLO names as the spec allows them, with the ones YAML would read as something else (numbers, bools,
-# null, dates) and ones that sort before and after the placeholder or hold it, all mixed in.
-any_names = st.from_regex(conv.NAME_PATTERN.replace("{0,61}", "{0,12}"), fullmatch=True) | st.sampled_from(
-    ["1", "1e3", "0x1f", "true", "No", "null", "2026-01-01", "1.5", "a", "Z", "slogenstandin", "aslogenstandin", "my-slogenstandin-2", "A_b.c-D"]
+# SLO names as the spec allows them: mostly ones written as is, with the ones YAML would read as
+# something else (numbers, bools, null, dates) and ones that hold a stand-in's placeholders mixed in.
+any_names = st.one_of(
+    *[st.from_regex(r"[a-z][a-z0-9-]{0,8}[a-z0-9]", fullmatch=True)] * 3,
+    st.from_regex(conv.NAME_PATTERN.replace("{0,61}", "{0,12}"), fullmatch=True),
+    st.sampled_from(["1", "1e3", "0x1f", "true", "No", "null", "2026-01-01", "1.5", "a", "Z", "qqslotname", "aqqslotname", "Qqslotname-2", "A_b.c-D"]),
+)
+# An SLO's own text (description, label values): mostly what the writers leave alone, sometimes anything.
+writers_leave_alone = st.from_regex(r"[a-zA-Z][a-zA-Z0-9 _.-]{0,10}", fullmatch=True) | st.text(
+    st.sampled_from("aZ09 -_.:#,;()!?'/*&|>%@=+~<[]`$\t"), max_size=12
+)
+own_text = st.one_of(
+    *[writers_leave_alone] * 4, st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=20), any_text,
+    st.sampled_from(["qqslotdescription", "x qqslotlabelaa", "true", "1", "- a", "a: b"]),
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(specs(), st.lists(any_names, min_size=2, max_size=6, unique_by=str.lower), st.data())
 def test_slos_of_one_shape_filled_in_are_the_slos_compiled_one_by_one(tmp_path, data, slo_names, draw):
     """generator.stencil: the bundle with shared shapes filled in is byte for byte the bundle compiled SLO by SLO."""
     shapes = data["slos"]
-    data["slos"] = [{**draw.draw(st.sampled_from(shapes)), "name": n} for n in slo_names]
+    data["slos"] = []
+    for name in slo_names:
+        shape = draw.draw(st.sampled_from(shapes))
+        own = {k: draw.draw(own_text) for k in shape["labels"]}
+        data["slos"].append({**shape, "name": name, "description": draw.draw(own_text), "labels": own})
+    data["labels"] = {k: draw.draw(own_text) for k in data["labels"]}  # the service's, on every SLO's alerts
     data["links"] = draw.draw(st.sampled_from([{}, {"runbooks": "https://runbooks.example/x", "grafana": "https://grafana.example"}]))
     if draw.draw(st.booleans()):
         data["kubernetes"] = {"namespace": "monitoring", "rule_labels": {"release": "prom"}}
