@@ -7,7 +7,7 @@ from pathlib import PurePosixPath
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
-Names = tuple[tuple[str, str], ...]
+Slots = tuple[tuple[str, str], ...]  # a stand-in's placeholder, and an SLO's own text for it
 
 
 @dataclass(frozen=True)
@@ -130,11 +130,11 @@ class DashboardConfigMap:
 
 @dataclass(frozen=True)
 class Filled(Generic[T]):
-    """`stencil`, compiled for the stand-in of an SLO's shape, written with the stand-in's names
-    replaced by the SLO's (`names`: old, new): see generator.stencil."""
+    """`stencil`, compiled for the stand-in of an SLO's shape, written with the SLO's own text in
+    place of the stand-in's placeholders (`slots`): see generator.stencil."""
 
     stencil: T
-    names: Names
+    slots: Slots
 
 
 @dataclass(frozen=True)

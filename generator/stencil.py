@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from generator import conventions as conv
 from generator import yamlout
-from generator.ir import Filled, Names
+from generator.ir import Filled, Slots
 
 if TYPE_CHECKING:
     from generator.resolve import ResolvedService, ResolvedSLO
@@ -31,8 +31,8 @@ T = TypeVar("T")
 
 # Lower-case letters only: plain in YAML, unescaped in PromQL strings, Go templates and Markdown.
 _MARK = "qqslot"
-NAME = f"{_MARK}name"
-_CAMEL = conv.camel(NAME)  # the name inside alert names
+_NAME = f"{_MARK}name"
+_CAMEL = conv.camel(_NAME)  # the name inside alert names
 _DESCRIPTION = f"{_MARK}description"
 _SLOT = re.compile(f"({_CAMEL}|{_MARK}(?:name|description|label[a-z][a-z]))")
 _MAX_LABELS = 26 * 26
@@ -50,40 +50,40 @@ class StandIn:
     slo: ResolvedSLO
 
 
-def names(slo: ResolvedSLO) -> Names:
+def slots(slo: ResolvedSLO) -> Slots:
     """Each placeholder of the SLO's stand-in, and the SLO's own text for it."""
-    own = [(_CAMEL, conv.camel(slo.name)), (NAME, slo.name)]
+    own = [(_CAMEL, conv.camel(slo.name)), (_NAME, slo.name)]
     if slo.description:
         own.append((_DESCRIPTION, slo.description))
     own += [(_label(i), v) for i, v in enumerate(slo.labels.values())]
     return tuple(own)
 
 
-def fill(text: str, names: Names) -> str:
+def fill(text: str, slots: Slots) -> str:
     """`text` of a stand-in with the SLO's own text in place of each placeholder, in one pass:
     text filled in is never searched again, whatever it holds."""
-    table = dict(names)
+    table = dict(slots)
     return _SLOT.sub(lambda m: table[m.group()], text)
 
 
 def filled(stencil: object, slo: ResolvedSLO) -> Filled:
-    return Filled(stencil, names(slo))
+    return Filled(stencil, slots(slo))
 
 
 def unfold(item: T | Filled[T]) -> T:
     """The object itself, every string in it filled in: for code that reads the bundle's objects, not its text."""
-    return _deep(item.stencil, item.names) if isinstance(item, Filled) else item
+    return _deep(item.stencil, item.slots) if isinstance(item, Filled) else item
 
 
-def _deep(value: Any, names: Names) -> Any:  # noqa: ANN401 - any part of the IR
+def _deep(value: Any, slots: Slots) -> Any:  # noqa: ANN401 - any part of the IR
     if isinstance(value, str):
-        return fill(value, names)
+        return fill(value, slots)
     if isinstance(value, dict):
-        return {_deep(k, names): _deep(v, names) for k, v in value.items()}
+        return {_deep(k, slots): _deep(v, slots) for k, v in value.items()}
     if isinstance(value, tuple | list):
-        return type(value)(_deep(v, names) for v in value)
+        return type(value)(_deep(v, slots) for v in value)
     if is_dataclass(value) and not isinstance(value, type):
-        return replace(value, **{f.name: _deep(getattr(value, f.name), names) for f in fields(value)})
+        return replace(value, **{f.name: _deep(getattr(value, f.name), slots) for f in fields(value)})
     return value
 
 
@@ -115,7 +115,7 @@ def _group(service: ResolvedService) -> dict[str, StandIn]:
             continue
         if key not in shapes:
             stand = replace(
-                slo, name=NAME, description=_DESCRIPTION if slo.description else "", labels={k: _label(i) for i, k in enumerate(slo.labels)}
+                slo, name=_NAME, description=_DESCRIPTION if slo.description else "", labels={k: _label(i) for i, k in enumerate(slo.labels)}
             )
             shapes[key] = None if _marked(replace(stand, name="", description="", labels={})) else StandIn(service, stand)
         if (shape := shapes[key]) is not None:
@@ -167,7 +167,7 @@ def text(item: Filled, render: Callable[[object, int], str], indent: int = 0) ->
             _texts.clear()
         done = _texts[key] = (item.stencil, _SLOT.split(render(item.stencil, indent)))
     pieces = done[1].copy()
-    table = dict(item.names)
+    table = dict(item.slots)
     for i in range(1, len(pieces), 2):  # split() puts each placeholder at an odd index
         pieces[i] = table[pieces[i]]
     return "".join(pieces)

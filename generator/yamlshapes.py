@@ -3,7 +3,7 @@ dicts for them, without building the dicts or walking them.
 
 They are nearly all of a large bundle's bytes, and the generic walk was a third of its build.
 A property test holds each writer to `yamlout` on the dict render builds for the same object.
-Each also writes a `Filled` stencil: its text once for all the SLOs of its shape, names filled in.
+Each also writes a `Filled` stencil: its text once for all the SLOs of its shape, each SLO's own filled in.
 """
 
 from __future__ import annotations

@@ -68,7 +68,7 @@ def test_every_valid_spec_compiles_to_rules_promtool_accepts(tmp_path_factory, p
     doc = yaml.safe_load(rendered[rules_path])
     ir = bundle.files[rules_path]
     assert isinstance(ir, RuleFile)
-    expected = [r for g in ir.groups for r in g.rules]
+    expected = [r for g in map(stencil.unfold, ir.groups) for r in g.rules]
     got = [r for g in doc["groups"] for r in g["rules"]]
     assert len(got) == len(expected)
     for rule, original in zip(got, expected, strict=True):

@@ -60,15 +60,14 @@ class Part:
 def parts(service: ResolvedService, slo_runbooks: bool = True) -> Iterator[Part]:
     """The rule file's groups in order, one at a time: a large build renders each and lets it go.
     Without `slo_runbooks` the SLOs' parts come without theirs (`all_runbooks` writes them beside).
-    An SLO of a shared shape gets its shape's part with its names filled in (generator.stencil)."""
+    An SLO of a shared shape gets its shape's part with its own text filled in (generator.stencil)."""
     for slo in service.slos:
         shape = stencil.stand_in(service, slo)
         if shape is None:
             yield _slo_part(service, slo, slo_runbooks)
             continue
-        part, names = _shape_part(shape, slo_runbooks), stencil.names(slo)
-        emitted = tuple((stencil.fill(alert, names), {k: stencil.fill(v, names) for k, v in labels.items()}) for alert, labels in part.emitted)
-        yield Part(Filled(part.group, names), tuple(Filled(r, names) for r in part.runbooks), emitted)
+        part, slots = _shape_part(shape, slo_runbooks), stencil.slots(slo)
+        yield Part(Filled(part.group, slots), tuple(Filled(r, slots) for r in part.runbooks), stencil.unfold(Filled(part.emitted, slots)))
     yield from _service_parts(service)
 
 
@@ -131,7 +130,7 @@ def _alerting(group: RuleGroup) -> list[AlertingRule]:
 
 def runbook_path(runbook: Runbook | Filled[Runbook]) -> PurePosixPath:
     if isinstance(runbook, Filled):
-        return _file(conv.runbook_file(stencil.fill(runbook.stencil.alert, runbook.names)))
+        return _file(conv.runbook_file(stencil.fill(runbook.stencil.alert, runbook.slots)))
     return _file(conv.runbook_file(runbook.alert))
 
 

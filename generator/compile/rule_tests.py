@@ -50,21 +50,21 @@ def build(service: ResolvedService, alerts_of: Callable[[ResolvedSLO], list[Aler
 
 
 def _slo_cases(service: ResolvedService, slo: ResolvedSLO, alerts_of: Callable[[ResolvedSLO], list[AlertingRule]]) -> list[TestCase]:
-    """One SLO's scenarios; an SLO of a shared shape gets its shape's with its names filled in (generator.stencil)."""
+    """One SLO's scenarios; an SLO of a shared shape gets its shape's with its own text filled in (generator.stencil)."""
     shape = stencil.stand_in(service, slo)
     if shape is None:
         return _cases(service, slo, alerts_of(slo))
-    names = stencil.names(slo)
+    slots = stencil.slots(slo)
     try:
         cases = _shape_cases(shape, alerts_of)
     except ScenarioError as exc:
-        raise ScenarioError(stencil.fill(str(exc), names)) from None
+        raise ScenarioError(stencil.fill(str(exc), slots)) from None
     return [
         TestCase(
-            name=stencil.fill(case.name, names),
+            name=stencil.fill(case.name, slots),
             series=case.series,  # traffic: the same for every SLO of the shape
-            exprs=(Filled(case.exprs, names),) if case.exprs else (),
-            alerts=(Filled(case.alerts, names),) if case.alerts else (),
+            exprs=(Filled(case.exprs, slots),) if case.exprs else (),
+            alerts=(Filled(case.alerts, slots),) if case.alerts else (),
             interval=case.interval,
         )
         for case in cases
