@@ -117,7 +117,7 @@ def _group(service: ResolvedService) -> dict[str, StandIn]:
             stand = replace(
                 slo, name=_NAME, description=_DESCRIPTION if slo.description else "", labels={k: _label(i) for i, k in enumerate(slo.labels)}
             )
-            shapes[key] = None if _marked(replace(stand, name="", description="", labels={})) else StandIn(service, stand)
+            shapes[key] = None if _marked(key) else StandIn(service, stand)
         if (shape := shapes[key]) is not None:
             out[slo.name] = shape
     return out

@@ -21,7 +21,7 @@ from generator.resolve import resolve
 from generator.spec.models import Spec
 
 names = st.from_regex(r"[a-z0-9]([a-z0-9_.-]{0,10}[a-z0-9])?", fullmatch=True)
-label_keys = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True).filter(lambda k: k not in conv.RESERVED_LABELS)
+label_keys = (st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True) | st.just("qqslotlabelaa")).filter(lambda k: k not in conv.RESERVED_LABELS)
 any_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40)
 
 
