@@ -118,21 +118,21 @@ def scaling(sizes: list[int], repeat: int, distinct: list[int]) -> None:
     # Nothing is deleted until the end: this VM's ext4 makes file creation slow for minutes after
     # thousands of deletions, which only the rebuild column (replacing a bundle deletes one) is about.
     with tempfile.TemporaryDirectory(prefix="slogen-scale-") as disk, tempfile.TemporaryDirectory(prefix="slogen-scale-", dir=_memory_folder()) as memory:
-        for n, unlike in [*((n, False) for n in sizes), *((n, True) for n in distinct)]:
-            seconds, peak, outcome, out = _median_build(n, Path(memory), repeat, distinct=unlike)
-            first, first_peak, first_outcome, _ = _median_build(n, Path(disk), repeat, distinct=unlike)
-            again, again_peak, again_outcome, _ = _median_build(n, Path(disk), repeat, rebuild=True, distinct=unlike)
+        for n, alone in [*((n, False) for n in sizes), *((n, True) for n in distinct)]:
+            seconds, peak, outcome, out = _median_build(n, Path(memory), repeat, distinct=alone)
+            first, first_peak, first_outcome, _ = _median_build(n, Path(disk), repeat, distinct=alone)
+            again, again_peak, again_outcome, _ = _median_build(n, Path(disk), repeat, rebuild=True, distinct=alone)
             failed = [o for o in (first_outcome, again_outcome) if o != "built"]
             outcome = outcome if not failed else f"{outcome}; on disk {failed[0]}"
             rules = _count(out, "prometheus/rules/*.yaml", "\n  - record:", "\n  - alert:")
             cases = _count(out, "prometheus/tests/*.yaml", "\n- name:")
             # The growth between rows, so the start-up of the first build does not hide it.
-            added = f"{(seconds - previous[1]) / (n - previous[0]) * 1000:.1f} ms" if previous and n > previous[0] and not unlike else "-"
+            added = f"{(seconds - previous[1]) / (n - previous[0]) * 1000:.1f} ms" if previous and n > previous[0] and not alone else "-"
             print(
-                f"| {n:,}{', each on its own' if unlike else ''} | {outcome} | {seconds:.2f} s | {first:.2f} s | {again:.2f} s | {added} "
+                f"| {n:,}{', each on its own' if alone else ''} | {outcome} | {seconds:.2f} s | {first:.2f} s | {again:.2f} s | {added} "
                 f"| {max(peak, first_peak, again_peak):,.0f} MB | {rules:,} | {cases:,} | {_size_mb(out):.1f} MB |"
             )
-            if not unlike:
+            if not alone:
                 previous = (n, seconds)
 
 

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, fields, is_dataclass, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from generator import conventions as conv
@@ -66,8 +67,16 @@ def fill(text: str, slots: Slots) -> str:
     return _SLOT.sub(lambda m: table[m.group()], text)
 
 
-def filled(stencil: object, slo: ResolvedSLO) -> Filled:
-    return Filled(stencil, slots(slo))
+def once(service: ResolvedService, slo: ResolvedSLO, build: Callable[..., T], *args: Hashable) -> tuple[T, Slots] | None:
+    """`build(service, slo, *args)` as compiled once for the SLO's shape, with the SLO's slots; None
+    when the SLO is compiled on its own."""
+    shape = _stand_in(service, slo)
+    return None if shape is None else (_compiled(shape, build, args), slots(slo))
+
+
+@lru_cache(maxsize=64)
+def _compiled(shape: StandIn, build: Callable[..., T], args: tuple) -> T:
+    return build(shape.service, shape.slo, *args)
 
 
 def unfold(item: T | Filled[T]) -> T:
@@ -87,7 +96,7 @@ def _deep(value: Any, slots: Slots) -> Any:  # noqa: ANN401 - any part of the IR
     return value
 
 
-def stand_in(service: ResolvedService, slo: ResolvedSLO) -> StandIn | None:
+def _stand_in(service: ResolvedService, slo: ResolvedSLO) -> StandIn | None:
     """The stand-in of the SLO's shape, or None when it is compiled on its own."""
     return _stand_ins(service).get(slo.name) if ENABLED else None
 

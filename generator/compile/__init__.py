@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from generator import conventions as conv
@@ -62,11 +61,11 @@ def parts(service: ResolvedService, slo_runbooks: bool = True) -> Iterator[Part]
     Without `slo_runbooks` the SLOs' parts come without theirs (`all_runbooks` writes them beside).
     An SLO of a shared shape gets its shape's part with its own text filled in (generator.stencil)."""
     for slo in service.slos:
-        shape = stencil.stand_in(service, slo)
-        if shape is None:
+        shaped = stencil.once(service, slo, _slo_part, slo_runbooks)
+        if shaped is None:
             yield _slo_part(service, slo, slo_runbooks)
             continue
-        part, slots = _shape_part(shape, slo_runbooks), stencil.slots(slo)
+        part, slots = shaped
         yield Part(Filled(part.group, slots), tuple(Filled(r, slots) for r in part.runbooks), stencil.unfold(Filled(part.emitted, slots)))
     yield from _service_parts(service)
 
@@ -75,30 +74,25 @@ def _slo_part(service: ResolvedService, slo: ResolvedSLO, with_runbooks: bool) -
     alerts = slo_alerts(service, slo)
     rules = (*sli_rules.build(slo), *meta_rules.build(slo), *alert_rules.conditions(slo), *alerts)
     group = RuleGroup(conv.rule_group(service.name, slo.name), rules, interval=slo.evaluation_interval)
-    own = tuple(runbooks.build(slo, service.profile)) if with_runbooks else ()
+    own = _slo_runbooks(service, slo) if with_runbooks else ()
     return Part(group, own, _emitted((r, alert_rules.result_labels(slo, r)) for r in alerts))
-
-
-@lru_cache(maxsize=64)
-def _shape_part(shape: stencil.StandIn, with_runbooks: bool) -> Part:
-    return _slo_part(shape.service, shape.slo, with_runbooks)
 
 
 def all_runbooks(service: ResolvedService) -> Iterator[Runbook | Filled[Runbook]]:
     """Every runbook of the bundle, without compiling the SLOs' rules."""
     for slo in service.slos:
-        shape = stencil.stand_in(service, slo)
-        if shape is None:
-            yield from runbooks.build(slo, service.profile)
+        shaped = stencil.once(service, slo, _slo_runbooks)
+        if shaped is None:
+            yield from _slo_runbooks(service, slo)
         else:
-            yield from (stencil.filled(r, slo) for r in _shape_runbooks(shape))
+            own, slots = shaped
+            yield from (Filled(r, slots) for r in own)
     for part in _service_parts(service):
         yield from part.runbooks
 
 
-@lru_cache(maxsize=64)
-def _shape_runbooks(shape: stencil.StandIn) -> tuple[Runbook, ...]:
-    return tuple(runbooks.build(shape.slo, shape.service.profile))
+def _slo_runbooks(service: ResolvedService, slo: ResolvedSLO) -> tuple[Runbook, ...]:
+    return tuple(runbooks.build(slo, service.profile))
 
 
 def _service_parts(service: ResolvedService) -> Iterator[Part]:

@@ -51,14 +51,13 @@ def build(service: ResolvedService, alerts_of: Callable[[ResolvedSLO], list[Aler
 
 def _slo_cases(service: ResolvedService, slo: ResolvedSLO, alerts_of: Callable[[ResolvedSLO], list[AlertingRule]]) -> list[TestCase]:
     """One SLO's scenarios; an SLO of a shared shape gets its shape's with its own text filled in (generator.stencil)."""
-    shape = stencil.stand_in(service, slo)
-    if shape is None:
-        return _cases(service, slo, alerts_of(slo))
-    slots = stencil.slots(slo)
     try:
-        cases = _shape_cases(shape, alerts_of)
-    except ScenarioError as exc:
-        raise ScenarioError(stencil.fill(str(exc), slots)) from None
+        shaped = stencil.once(service, slo, _alerted_cases, alerts_of)
+    except ScenarioError as exc:  # it names the stand-in
+        raise ScenarioError(stencil.fill(str(exc), stencil.slots(slo))) from None
+    if shaped is None:
+        return _alerted_cases(service, slo, alerts_of)
+    cases, slots = shaped
     return [
         TestCase(
             name=stencil.fill(case.name, slots),
@@ -71,9 +70,8 @@ def _slo_cases(service: ResolvedService, slo: ResolvedSLO, alerts_of: Callable[[
     ]
 
 
-@lru_cache(maxsize=64)
-def _shape_cases(shape: stencil.StandIn, alerts_of: Callable[[ResolvedSLO], list[AlertingRule]]) -> list[TestCase]:
-    return _cases(shape.service, shape.slo, alerts_of(shape.slo))
+def _alerted_cases(service: ResolvedService, slo: ResolvedSLO, alerts_of: Callable[[ResolvedSLO], list[AlertingRule]]) -> list[TestCase]:
+    return _cases(service, slo, alerts_of(slo))
 
 
 def _cases(service: ResolvedService, slo: ResolvedSLO, rules: list[AlertingRule]) -> list[TestCase]:
