@@ -13,7 +13,7 @@ import tracemalloc
 import anthropic
 from prometheus_client import CollectorRegistry
 
-from generator.fakeapi import Behaviour, FakeAnthropic
+from generator.harness.fakeapi import Behaviour, FakeAnthropic
 from slogen import _record
 from slogen.instrument import Pricing, instrument
 

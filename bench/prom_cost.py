@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from alert_quality import REQUESTS as METRIC, sloth_rules  # noqa: E402
 
 from generator import pipeline  # noqa: E402
-from generator.stack import HOST, free_port, wait_for  # noqa: E402
+from generator.harness.stack import HOST, free_port, wait_for  # noqa: E402
 from generator.write import write  # noqa: E402
 
 # The same availability SLO as Sloth's example, nothing else: rule cost compared like for like.

@@ -16,8 +16,8 @@ import typer
 
 from generator import pipeline, repo
 from generator.errors import SlogenError
-from generator.explain import explain as explain_service
-from generator.faults import FAULTS
+from generator.tools.explain import explain as explain_service
+from generator.harness.faults import FAULTS
 from generator.spec.models import MAX_SLOS, Spec
 from generator.write import drift, write
 
@@ -96,7 +96,7 @@ def lint_command(spec: SpecArg = Path("slo.yaml"), out: OutOpt = Path("out"), ma
     """Check the bundle of SPEC (a file or a folder of specs) with promtool, amtool, the CRD schemas and slogen's own checks."""
     with user_errors():
         services, rendered, _ = _built(spec, max_slos)
-        from generator import lint  # the checks pull in jsonschema and the Grafana schema: only when linting
+        from generator.tools import lint  # the checks pull in jsonschema and the Grafana schema: only when linting
 
         report = lint.run(lint.Context(out=out, service=services[0], rendered=rendered, others=tuple(services[1:])))
         typer.echo(report.render())
@@ -126,7 +126,7 @@ def report(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Summarise slogen.instrument logs: latency and TTFT percentiles, errors, spend, tokens and cache hits per model and feature."""
-    from generator import report as summary  # only this command needs it
+    from generator.tools import report as summary  # only this command needs it
 
     lines: list[str] = []
     for path in logs:
@@ -159,7 +159,8 @@ def _write_text(text: str, out: Path | None) -> None:
 def _import(kind: str, file: Path, out: Path | None) -> None:
     import yaml
 
-    from generator import importers, yamlout
+    from generator import yamlout
+    from generator.tools import importers
 
     try:
         docs = list(yaml.safe_load_all(file.read_text(encoding="utf-8")))
@@ -199,7 +200,7 @@ def export_openslo(spec: SpecArg = Path("slo.yaml"), out: ImportOut = None, max_
     """The spec's SLOs as OpenSLO v1 documents (a Service and one ratioMetric SLO each)."""
     import yaml
 
-    from generator import importers
+    from generator.tools import importers
 
     with user_errors():
         docs = importers.to_openslo(pipeline.load(spec, max_slos))
@@ -224,7 +225,7 @@ def simulate(
     if fault not in FAULTS:
         typer.echo(f"--fault: unknown fault {fault!r}; choose one of {', '.join(FAULTS)}", err=True)
         raise typer.Exit(2)
-    from generator.simulate import Simulator, Traffic
+    from generator.harness.simulate import Simulator, Traffic
 
     try:
         with user_errors():
@@ -254,7 +255,7 @@ def demo(
     if unknown := [f for f in chosen if f not in FAULTS]:
         typer.echo(f"--faults: unknown {', '.join(unknown)}; choose from {', '.join(FAULTS)}", err=True)
         raise typer.Exit(2)
-    from generator.demo import run as run_demo
+    from generator.harness.demo import run as run_demo
 
     with user_errors():
         try:

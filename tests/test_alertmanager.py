@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator import build, lint, load
+from generator import build, load
+from generator.tools import lint
 from generator.compile.alertmanager import expected_receivers
-from generator.lint.amtool import CheckConfig, Routes, Templates, route_args
-from generator.lint.base import Context
+from generator.tools.lint.amtool import CheckConfig, Routes, Templates, route_args
+from generator.tools.lint.base import Context
 from generator.write import write
 
 ROOT = Path(__file__).resolve().parent.parent

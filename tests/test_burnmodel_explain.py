@@ -5,7 +5,7 @@ from typer.testing import CliRunner
 from generator import load
 from generator.burnmodel import Model, Traffic, outage_detection_minutes
 from generator.cli import app
-from generator.explain import explain
+from generator.tools.explain import explain
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,9 +7,10 @@ import jsonschema
 import pytest
 import yaml
 
-from generator import build, conventions as conv, lint
-from generator.lint.base import Context, Severity
-from generator.lint.dashboards import SCHEMA, Grid, Identity, QueryParse, Schema, Sources, metric_names, panels, queries
+from generator import build, conventions as conv
+from generator.tools import lint
+from generator.tools.lint.base import Context, Severity
+from generator.tools.lint.dashboards import SCHEMA, Grid, Identity, QueryParse, Schema, Sources, metric_names, panels, queries
 from generator.write import write
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,6 +1,6 @@
 """End to end: the bundle in real Prometheus and Alertmanager on 127.0.0.1, fed by `slogen simulate`.
 
-The spec is the repository's slo.yaml with clocks made fast (`generator.demo.fast_clocks`: 1s
+The spec is the repository's slo.yaml with clocks made fast (`generator.harness.demo.fast_clocks`: 1s
 scrapes, 5s rule evaluation, seconds-long holds, a budget at twice the simulated spend);
 routing, receivers, objectives and windows are the shipped ones. Every receiver delivers to a
 local webhook sink, so the test sees who would have been told.
@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from generator import conventions as conv
-from generator.demo import fast_bundle
-from generator.simulate import Simulator, Traffic
-from generator.stack import Stack, wait_for
+from generator.harness.demo import fast_bundle
+from generator.harness.simulate import Simulator, Traffic
+from generator.harness.stack import Stack, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICE = "claude-assistant"

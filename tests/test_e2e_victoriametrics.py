@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from generator import conventions as conv
-from generator.demo import fast_bundle
-from generator.simulate import Simulator, Traffic
-from generator.stack import Stack, wait_for
+from generator.harness.demo import fast_bundle
+from generator.harness.simulate import Simulator, Traffic
+from generator.harness.stack import Stack, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICE = "claude-assistant"

@@ -18,9 +18,9 @@ import yaml
 
 from generator import conventions as conv
 from generator import pipeline
-from generator.demo import fast_clocks
-from generator.fakeapi import Behaviour, FakeAnthropic
-from generator.stack import Stack, free_port, wait_for
+from generator.harness.demo import fast_clocks
+from generator.harness.fakeapi import Behaviour, FakeAnthropic
+from generator.harness.stack import Stack, free_port, wait_for
 from generator.write import write
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,7 +7,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from generator import importers, load
+from generator import load
+from generator.tools import importers
 from generator.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent

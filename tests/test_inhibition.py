@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from generator import build
-from generator.stack import HOST, Sink, _binary, _get, free_port, redirect_receivers, wait_for
+from generator.harness.stack import HOST, Sink, _binary, _get, free_port, redirect_receivers, wait_for
 from generator.write import write
 
 ROOT = Path(__file__).resolve().parent.parent

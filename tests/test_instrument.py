@@ -17,7 +17,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client import generate_latest
 
-from generator.fakeapi import Behaviour, FakeAnthropic
+from generator.harness.fakeapi import Behaviour, FakeAnthropic
 from slogen.instrument import Pricing, instrument, observe, pricing_from
 
 MODEL = "claude-sonnet-4-6"

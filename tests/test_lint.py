@@ -6,13 +6,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator import build, lint, load
-from generator.lint.alerts import Runbook, Tested
-from generator.lint.base import Context, Severity
-from generator.lint.drift import Drift
-from generator.lint.kubernetes import Crd, Kustomization
-from generator.lint.promql_parse import PromqlParse
-from generator.lint.rate_window import RateWindow
+from generator import build, load
+from generator.tools import lint
+from generator.tools.lint.alerts import Runbook, Tested
+from generator.tools.lint.base import Context, Severity
+from generator.tools.lint.drift import Drift
+from generator.tools.lint.kubernetes import Crd, Kustomization
+from generator.tools.lint.promql_parse import PromqlParse
+from generator.tools.lint.rate_window import RateWindow
 from generator.write import write
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,7 +86,7 @@ def test_drift_is_a_bug(bundle):
 
 
 def test_missing_promtool_is_a_bug_not_a_pass(bundle):
-    from generator.lint.promtool import CheckRules, TestRules
+    from generator.tools.lint.promtool import CheckRules, TestRules
 
     out, _ = bundle
     report = lint.run(Context(out=out, tools={"promtool": None}), (CheckRules(), TestRules()))
@@ -94,7 +95,7 @@ def test_missing_promtool_is_a_bug_not_a_pass(bundle):
 
 
 def test_pint_runs_with_the_generated_policy_when_on_path(bundle, tmp_path):
-    from generator.lint.pint import Pint
+    from generator.tools.lint.pint import Pint
 
     out, _ = bundle
     fake = tmp_path / "pint"
@@ -110,7 +111,7 @@ def test_pint_runs_with_the_generated_policy_when_on_path(bundle, tmp_path):
 
 
 def test_without_pint_the_report_says_it_skipped(bundle):
-    from generator.lint.pint import Pint
+    from generator.tools.lint.pint import Pint
 
     out, _ = bundle
     report = lint.run(Context(out=out, tools={"pint": None}), (Pint(),))
@@ -182,7 +183,7 @@ def _target_bundle(tmp_path, target):
 
 @pytest.mark.promtool
 def test_victoriametrics_target_runs_vmalert_dry_run_and_it_catches_what_vmalert_refuses(tmp_path):
-    from generator.lint.engines import Portable, VmalertDryRun
+    from generator.tools.lint.engines import Portable, VmalertDryRun
 
     spec, out, rendered = _target_bundle(tmp_path, "victoriametrics")
     ctx = lambda: Context(out=out, service=load(spec), rendered=rendered)  # noqa: E731
@@ -193,7 +194,7 @@ def test_victoriametrics_target_runs_vmalert_dry_run_and_it_catches_what_vmalert
 
 
 def test_every_engine_field_outside_the_common_set_is_a_bug(bundle):
-    from generator.lint.engines import Portable
+    from generator.tools.lint.engines import Portable
 
     out, _ = bundle
     edit_rules(out, lambda doc: (doc["groups"][0].update(query_offset="1m"), doc.update(namespace="x")))

@@ -8,9 +8,9 @@ from hypothesis import given, settings, strategies as st
 from prometheus_client import CollectorRegistry
 from typer.testing import CliRunner
 
-from generator import report
+from generator.tools import report
 from generator.cli import app
-from generator.fakeapi import Behaviour, FakeAnthropic
+from generator.harness.fakeapi import Behaviour, FakeAnthropic
 from slogen.instrument import instrument, pricing_from
 
 SONNET = {"input": 3.0, "output": 15.0, "cache_read": 0.3, "cache_write": 3.75}

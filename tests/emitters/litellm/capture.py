@@ -34,7 +34,7 @@ CALLS = 120
 
 
 def _fakeapi():
-    """generator/fakeapi.py by path: the proxy's venv need not have slogen's dependencies."""
+    """generator/harness/fakeapi.py by path: the proxy's venv need not have slogen's dependencies."""
     spec = importlib.util.spec_from_file_location("fakeapi", ROOT / "generator" / "fakeapi.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules["fakeapi"] = module

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator.lint.base import Check, Context, Problem, Severity
+from generator.tools.lint.base import Check, Context, Problem, Severity
 from generator.write import drift
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from generator.lint.base import Check, Context, Problem, Severity
+from generator.tools.lint.base import Check, Context, Problem, Severity
 
 TIMEOUT = 900
 MISSING = "promtool not found; `make test` installs it (Debian package prometheus)"

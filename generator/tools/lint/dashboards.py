@@ -11,10 +11,10 @@ import jsonschema
 import promql_parser
 
 from generator import conventions as conv
-from generator.lint.base import Check, Context, Problem, Severity
+from generator.tools.lint.base import Check, Context, Problem, Severity
 from generator.profiles import PROMETHEUS_CLIENT
 
-SCHEMA = Path(__file__).resolve().parent.parent / "data" / "grafana" / "dashboard.jsonschema.json"
+SCHEMA = Path(__file__).resolve().parents[2] / "data" / "grafana" / "dashboard.jsonschema.json"
 GRID_WIDTH = 24
 # What Grafana substitutes before the query reaches Prometheus; any valid value will do for parsing.
 MACROS = (

@@ -9,7 +9,7 @@ import promql_parser
 
 from generator import conventions as conv
 from generator.durations import parse_seconds
-from generator.lint.base import Check, Context, Problem, Severity
+from generator.tools.lint.base import Check, Context, Problem, Severity
 
 RANGE_FUNCTIONS = {"rate", "irate", "increase", "delta", "idelta", "deriv"}
 

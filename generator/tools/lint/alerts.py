@@ -7,7 +7,7 @@ import re
 import yaml
 
 from generator import conventions as conv
-from generator.lint.base import Check, Context, Problem, Severity
+from generator.tools.lint.base import Check, Context, Problem, Severity
 
 
 class Runbook(Check):

@@ -5,17 +5,17 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 
-from generator.lint.alerts import Runbook, Tested
-from generator.lint.amtool import CheckConfig, Routes, Templates
-from generator.lint.base import Check, Context, Problem, Severity
-from generator.lint.dashboards import Grid, Identity, QueryParse, Schema, Sources
-from generator.lint.drift import Drift
-from generator.lint.engines import Portable, VmalertDryRun
-from generator.lint.kubernetes import Crd, Kustomization
-from generator.lint.pint import Pint
-from generator.lint.promql_parse import PromqlParse
-from generator.lint.promtool import CheckRules, TestRules
-from generator.lint.rate_window import RateWindow
+from generator.tools.lint.alerts import Runbook, Tested
+from generator.tools.lint.amtool import CheckConfig, Routes, Templates
+from generator.tools.lint.base import Check, Context, Problem, Severity
+from generator.tools.lint.dashboards import Grid, Identity, QueryParse, Schema, Sources
+from generator.tools.lint.drift import Drift
+from generator.tools.lint.engines import Portable, VmalertDryRun
+from generator.tools.lint.kubernetes import Crd, Kustomization
+from generator.tools.lint.pint import Pint
+from generator.tools.lint.promql_parse import PromqlParse
+from generator.tools.lint.promtool import CheckRules, TestRules
+from generator.tools.lint.rate_window import RateWindow
 
 CHECKS: tuple[Check, ...] = (
     Drift(), PromqlParse(), RateWindow(), Runbook(), Tested(), Schema(), Identity(), Grid(), QueryParse(), Sources(),

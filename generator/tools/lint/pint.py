@@ -9,7 +9,7 @@ from __future__ import annotations
 import subprocess
 
 from generator import conventions as conv
-from generator.lint.base import Check, Context, Problem, Severity
+from generator.tools.lint.base import Check, Context, Problem, Severity
 
 TIMEOUT = 300
 

@@ -9,7 +9,7 @@ import yaml
 
 from generator import conventions as conv
 from generator import promql as q
-from generator.lint.base import Check, Context, Problem, Severity
+from generator.tools.lint.base import Check, Context, Problem, Severity
 
 TIMEOUT = 120
 MISSING = "amtool not found; `make test` installs it (Debian package prometheus-alertmanager)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import promql_parser
 
-from generator.lint.base import Check, Context, Problem, Severity
+from generator.tools.lint.base import Check, Context, Problem, Severity
 
 
 class PromqlParse(Check):

@@ -14,8 +14,8 @@ from pathlib import Path
 import yaml
 
 from generator import pipeline
-from generator.simulate import Simulator, Traffic
-from generator.stack import Stack
+from generator.harness.simulate import Simulator, Traffic
+from generator.harness.stack import Stack
 from generator.write import write
 
 # Simulated traffic costs about this much a second; a budget of twice the pace keeps it at half pace.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import yaml
 
 from generator import conventions as conv
-from generator.lint.base import Check, Context, Problem, Severity
+from generator.tools.lint.base import Check, Context, Problem, Severity
 
 
 def _models() -> dict:

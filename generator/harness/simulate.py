@@ -19,8 +19,8 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from generator.errors import SlogenError
-from generator.fakeapi import Behaviour, FakeAnthropic
-from generator.faults import FAULTS
+from generator.harness.fakeapi import Behaviour, FakeAnthropic
+from generator.harness.faults import FAULTS
 
 MODELS = ("claude-sonnet-4-6", "claude-haiku-4-5")
 FEATURES = ("chat", "search")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import subprocess
 
 from generator import conventions as conv
-from generator.lint.base import Check, Context, Problem, Severity
+from generator.tools.lint.base import Check, Context, Problem, Severity
 
 # Fields every engine accepts (Prometheus 2.42, vmalert 1.79, Mimir, Thanos: litellm-scale.md part 3).
 GROUP_FIELDS = frozenset({"name", "interval", "limit", "rules"})

@@ -1,0 +1,1 @@
+"""The tools around the compiler: lint, import and export, explain, the log report."""
