@@ -5,19 +5,46 @@ Field descriptions double as editor help (the JSON Schema written by `slogen sch
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from generator.spec.types import Duration, Labels, Name, Percent, Share
-
+from generator.spec.budgets import (  # noqa: F401  (re-exported: callers import every model from here)
+    Allocation,
+    Budgets,
+    CacheReads,
+    CostBudget,
+    ErrorBurst,
+    ModelPrice,
+    OutputSpeed,
+    Pricing,
+    RateLimitBudget,
+    ServerErrors,
+    ThresholdAlerts,
+    Truncations,
+    TtftAlert,
+)
+from generator.spec.notify import (  # noqa: F401
+    SECRET_KEYS,
+    Email,
+    Grouping,
+    Inhibit,
+    Notifications,
+    Opsgenie,
+    PagerDuty,
+    Receiver,
+    Route,
+    Secretless,
+    Slack,
+    Smtp,
+    TimeInterval,
+    TimeRange,
+    Webhook,
+)
+from generator.spec.strict import Strict
+from generator.spec.types import Duration, Labels, Name, Percent
 
 MAX_SLOS = 1000  # per file, unless the build is told otherwise (`--max-slos`, validation context "max_slos")
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 # --- metrics -----------------------------------------------------------------------------------
@@ -83,143 +110,6 @@ class Metrics(Strict):
     )
     labels: MetricLabels = Field(default_factory=MetricLabels, description="Label name overrides.")
     signals: dict[SignalName, SignalOverride] = Field(default_factory=dict, description="Per-signal overrides of metric names and buckets.")
-
-
-# --- pricing and budgets -----------------------------------------------------------------------
-
-
-class ModelPrice(Strict):
-    """USD per million tokens."""
-
-    input: float = Field(ge=0, description="Fresh input tokens.")
-    output: float = Field(ge=0, description="Output tokens.")
-    cache_write: float = Field(0, ge=0, description="Prompt-cache writes.")
-    cache_read: float = Field(0, ge=0, description="Prompt-cache reads.")
-
-
-class Pricing(Strict):
-    """Prices per model, dated: prices change and the spec must say when they were true."""
-
-    as_of: dt.date = Field(description="Date the prices were copied from the provider's price list.")
-    models: dict[str, ModelPrice] = Field(description="Model name (as in the `model` label) to its prices.")
-    default: ModelPrice | None = Field(
-        None, description="Price of tokens from a model not listed (an info alert names it). Default: the highest listed price per token type."
-    )
-
-
-class Allocation(Strict):
-    """A share of the spend with its own monthly budget: one feature, or the features a team owns."""
-
-    features: list[str] | None = Field(None, min_length=1, description="Values of the feature label it covers. Default: the allocation's name.")
-    monthly_usd: float = Field(gt=0, description="Its spend budget for 30 days, in USD.")
-    max_overspend: Percent | None = Field(None, description="Forecast line for this allocation. Default: the service's.")
-    labels: Labels = Field(default_factory=dict, description="Extra labels on its alerts, e.g. `{team: search}` to route them to that team.")
-
-
-class CostBudget(Strict):
-    monthly_usd: float = Field(gt=0, description="Spend budget for 30 days, in USD.")
-    max_overspend: Percent = Field(120, description="Alert when the current pace puts 30-day spend above this share of the budget.")
-    per_request_usd: float | None = Field(None, gt=0, description="Alert when the average cost of a request exceeds this.")
-    source: Literal["tokens", "counter"] = Field(
-        "tokens", description="`tokens`: cost is tokens x pricing; `counter`: the exporter's own USD counter (signal `cost`)."
-    )
-    anomaly_factor: float = Field(3, gt=1, description="Alert when spend over 15m runs this many times above its 1-day average.")
-    allocations: dict[Name, Allocation] = Field(
-        default_factory=dict,
-        description="Budgets of their own for some features or teams, e.g. `{search-team: {features: [search, rerank], monthly_usd: 800}}`.",
-    )
-
-
-class RateLimitBudget(Strict):
-    """Headroom under the provider's rate limits, read from the `anthropic-ratelimit-*` header gauges."""
-
-    enabled: bool = Field(True, description="Emit the rate-limit rules and alerts.")
-    warning: Percent = Field(80, description="Utilisation (1 - remaining/limit) of any model and dimension that raises a warning.")
-    critical: Percent = Field(90, description="Utilisation that pages.")
-    warning_for: Duration = Field("5m", description="How long utilisation must stay above `warning` before the warning.")
-    critical_for: Duration = Field("2m", description="How long utilisation must stay above `critical` before the page.")
-    throttled_per_second: float = Field(0.1, gt=0, description="429 responses per second, per model, that raise a warning.")
-    throttled_for: Duration = Field("5m", description="How long the 429 rate must stay above that before alerting.")
-    stale_after: Duration = Field("15m", description="Alert when the remaining-gauge has not changed this long while requests flow.")
-
-    @model_validator(mode="after")
-    def _ordered(self) -> RateLimitBudget:
-        if not 0 < self.warning < self.critical <= 100:
-            raise ValueError(f"need 0 < warning < critical <= 100 (got warning {self.warning:g}, critical {self.critical:g})")
-        return self
-
-
-class TtftAlert(Strict):
-    """p95 time to first token, from the ttft histogram."""
-
-    enabled: bool = True
-    warning: Duration = Field("5s", description="p95 above this raises a warning...")
-    warning_for: Duration = Field("5m", description="...once it lasts this long.")
-    critical: Duration = Field("15s", description="p95 above this pages...")
-    critical_for: Duration = Field("3m", description="...once it lasts this long.")
-
-
-class ErrorBurst(Strict):
-    """A burst of failed requests too short for the burn-rate alerts to care about yet."""
-
-    enabled: bool = True
-    ratio: Percent = Field(5, description="Share of failed requests over 2m windows...")
-    hold: Duration = Field(
-        "5m", alias="for", description="...sustained this long raises a warning. Longer than a 3-minute blip, which the SLO budget absorbs."
-    )
-
-
-class Truncations(Strict):
-    """Responses cut off by max_tokens: users get half answers."""
-
-    enabled: bool = True
-    ratio: Percent = Field(10, description="Share of responses with stop_reason max_tokens over 1h that raises a warning.")
-
-
-class ServerErrors(Strict):
-    """Server-side failures (5xx, including 529 overloaded) that go on: the provider, not a blip."""
-
-    enabled: bool = True
-    ratio: Share = Field(1, description="Share of requests answered 5xx/529 over both 15m and 5m...")
-    hold: Duration = Field("10m", alias="for", description="...for this long raises a warning.")
-
-
-class CacheReads(Strict):
-    """Prompt caching that stopped working: the cache-read share of input tokens falls to zero."""
-
-    enabled: bool = True
-    steady: Share = Field(10, description="A feature whose cache-read share stayed above this for the previous 6h counts as caching...")
-    collapsed: Share = Field(1, description="...and warns when the share over 30m falls below this.")
-
-    @model_validator(mode="after")
-    def _ordered(self) -> CacheReads:
-        if self.collapsed >= self.steady:
-            raise ValueError(f"collapsed ({self.collapsed:g}%) must be below steady ({self.steady:g}%)")
-        return self
-
-
-class OutputSpeed(Strict):
-    """Output tokens per second of request time, per model, against the model's own last day."""
-
-    enabled: bool = True
-    drop: Share = Field(50, description="Warn when the 30m speed of a model falls this far below its 1-day average.")
-
-
-class ThresholdAlerts(Strict):
-    """Operational alerts with fixed thresholds, beside the SLOs' burn rates."""
-
-    ttft_p95: TtftAlert = Field(default_factory=TtftAlert)
-    error_burst: ErrorBurst = Field(default_factory=ErrorBurst)
-    server_errors: ServerErrors = Field(default_factory=ServerErrors)
-    truncations: Truncations = Field(default_factory=Truncations)
-    cache_reads: CacheReads = Field(default_factory=CacheReads)
-    output_speed: OutputSpeed = Field(default_factory=OutputSpeed)
-
-
-class Budgets(Strict):
-    cost: CostBudget | None = None
-    rate_limits: RateLimitBudget = Field(default_factory=RateLimitBudget)
-
 
 # --- SLOs --------------------------------------------------------------------------------------
 
@@ -302,133 +192,6 @@ class SLO(Strict):
         if not 0 < value < 100:
             raise ValueError(f"{value:g} must be above 0 and below 100 (percent): 100 leaves no error budget to alert on")
         return value
-
-
-# --- notifications -----------------------------------------------------------------------------
-
-# Keys that hold credentials in Alertmanager; the spec only ever names a file that holds them.
-SECRET_KEYS = ("api_url", "routing_key", "service_key", "api_key", "auth_password", "password", "token", "webhook_url")
-
-
-def _refuse_literal_secrets(kind: str, data: object) -> object:
-    if isinstance(data, dict):
-        for key in SECRET_KEYS:
-            if key in data:
-                raise ValueError(
-                    f"{kind}.{key} would put a secret in slo.yaml and out/; store it in a file Alertmanager can read "
-                    f"and write `{key}_file: /etc/alertmanager/secrets/...` instead"
-                )
-    return data
-
-
-class Secretless(Strict):
-    @model_validator(mode="before")
-    @classmethod
-    def _no_secrets(cls, data: object) -> object:
-        return _refuse_literal_secrets(cls.__name__.lower(), data)
-
-
-class Slack(Secretless):
-    channel: str = Field(description="Channel to post to, e.g. '#claude-api-alerts'.")
-    api_url_file: str = Field(description="File holding the Slack webhook URL (a secret: never put the URL itself here).")
-
-
-class PagerDuty(Secretless):
-    routing_key_file: str = Field(description="File holding the Events v2 routing key.")
-
-
-class Email(Secretless):
-    to: list[str] = Field(min_length=1, description="Recipients.")
-
-
-class Webhook(Secretless):
-    url: str = Field(description="Endpoint URL. Alertmanager 0.25 cannot read it from a file, so it must carry no credentials.")
-
-    @field_validator("url")
-    @classmethod
-    def _no_credentials(cls, value: str) -> str:
-        if "@" in value.split("/")[2 if "//" in value else 0] or any(t in value.lower() for t in ("token=", "key=", "secret=")):
-            raise ValueError("the URL carries credentials; put them behind a proxy or use a receiver that reads a *_file")
-        return value
-
-
-class Opsgenie(Secretless):
-    api_key_file: str = Field(description="File holding the Opsgenie API key.")
-
-
-class Receiver(Strict):
-    """Where notifications go; one or more integrations."""
-
-    slack: Slack | None = None
-    pagerduty: PagerDuty | None = None
-    email: Email | None = None
-    webhook: Webhook | None = None
-    opsgenie: Opsgenie | None = None
-
-    @model_validator(mode="after")
-    def _some_integration(self) -> Receiver:
-        if not any((self.slack, self.pagerduty, self.email, self.webhook, self.opsgenie)):
-            raise ValueError("give at least one of slack, pagerduty, email, webhook, opsgenie")
-        return self
-
-
-class Grouping(Strict):
-    group_by: list[str] | None = Field(None, description="Labels that group alerts into one notification.")
-    group_wait: Duration | None = Field(None, description="How long to wait for more alerts of a new group.")
-    group_interval: Duration | None = Field(None, description="How long to wait before notifying about changes to a group.")
-    repeat_interval: Duration | None = Field(None, description="How long to wait before repeating a notification.")
-
-
-class Route(Grouping):
-    match: dict[str, str] = Field(default_factory=dict, description="Alert labels that must all be equal, e.g. {severity: critical}.")
-    receivers: list[str] = Field(min_length=1, description="Receivers (names from `receivers`) told when the route matches.")
-    stop: bool = Field(False, description="When this route matches, later routes are not tried. By default every matching route notifies.")
-    active_time_intervals: list[str] = Field(default_factory=list, description="Notify only inside these time intervals.")
-    mute_time_intervals: list[str] = Field(default_factory=list, description="Stay silent inside these time intervals.")
-
-
-class TimeRange(Strict):
-    start_time: str = Field(description="HH:MM")
-    end_time: str = Field(description="HH:MM")
-
-
-class TimeInterval(Strict):
-    """Alertmanager's time interval: every given field must match."""
-
-    times: list[TimeRange] = Field(default_factory=list)
-    weekdays: list[str] = Field(default_factory=list, description="e.g. ['monday:friday'].")
-    days_of_month: list[str] = Field(default_factory=list)
-    months: list[str] = Field(default_factory=list)
-    location: str | None = Field(None, description="Time zone, e.g. Europe/Paris.")
-
-
-class Smtp(Secretless):
-    smarthost: str = Field(description="host:port of the mail relay.")
-    sender: str = Field(alias="from", description="From address.")
-    auth_username: str | None = None
-    auth_password_file: str | None = Field(None, description="File holding the SMTP password.")
-    require_tls: bool = True
-
-
-class Inhibit(Strict):
-    critical_inhibits_warning: bool = Field(True, description="A critical alert silences the warning of the same alert about the same SLO, budget, model or feature.")
-    availability_page_inhibits_latency: bool = Field(
-        True, description="A critical availability alert silences the latency alerts of the same service."
-    )
-    page_inhibits_symptoms: bool = Field(
-        True,
-        description="While an availability SLO page fires, the symptom alerts it already explains (ErrorBurst, ServerErrorsSustained, OutputSpeedDegraded) of the same "
-        "service stay silent: one incident, one page.",
-    )
-
-
-class Notifications(Grouping):
-    receivers: dict[Name, Receiver] = Field(default_factory=dict)
-    routes: list[Route] = Field(default_factory=list, description="Every route whose labels match notifies its receivers, in order.")
-    default_receiver: str | None = Field(None, description="Receiver for alerts no route matches; by default they are dropped.")
-    time_intervals: dict[Name, list[TimeInterval]] = Field(default_factory=dict)
-    smtp: Smtp | None = Field(None, description="Mail relay; required when a receiver sends email.")
-    inhibit: Inhibit = Field(default_factory=Inhibit)
 
 
 class Links(Strict):

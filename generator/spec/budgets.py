@@ -1,0 +1,144 @@
+"""Spec models for pricing, budgets (cost, rate limits) and the fixed-threshold operational alerts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from generator.spec.strict import Strict
+from generator.spec.types import Duration, Labels, Name, Percent, Share
+
+
+class ModelPrice(Strict):
+    """USD per million tokens."""
+
+    input: float = Field(ge=0, description="Fresh input tokens.")
+    output: float = Field(ge=0, description="Output tokens.")
+    cache_write: float = Field(0, ge=0, description="Prompt-cache writes.")
+    cache_read: float = Field(0, ge=0, description="Prompt-cache reads.")
+
+
+class Pricing(Strict):
+    """Prices per model, dated: prices change and the spec must say when they were true."""
+
+    as_of: dt.date = Field(description="Date the prices were copied from the provider's price list.")
+    models: dict[str, ModelPrice] = Field(description="Model name (as in the `model` label) to its prices.")
+    default: ModelPrice | None = Field(
+        None, description="Price of tokens from a model not listed (an info alert names it). Default: the highest listed price per token type."
+    )
+
+
+class Allocation(Strict):
+    """A share of the spend with its own monthly budget: one feature, or the features a team owns."""
+
+    features: list[str] | None = Field(None, min_length=1, description="Values of the feature label it covers. Default: the allocation's name.")
+    monthly_usd: float = Field(gt=0, description="Its spend budget for 30 days, in USD.")
+    max_overspend: Percent | None = Field(None, description="Forecast line for this allocation. Default: the service's.")
+    labels: Labels = Field(default_factory=dict, description="Extra labels on its alerts, e.g. `{team: search}` to route them to that team.")
+
+
+class CostBudget(Strict):
+    monthly_usd: float = Field(gt=0, description="Spend budget for 30 days, in USD.")
+    max_overspend: Percent = Field(120, description="Alert when the current pace puts 30-day spend above this share of the budget.")
+    per_request_usd: float | None = Field(None, gt=0, description="Alert when the average cost of a request exceeds this.")
+    source: Literal["tokens", "counter"] = Field(
+        "tokens", description="`tokens`: cost is tokens x pricing; `counter`: the exporter's own USD counter (signal `cost`)."
+    )
+    anomaly_factor: float = Field(3, gt=1, description="Alert when spend over 15m runs this many times above its 1-day average.")
+    allocations: dict[Name, Allocation] = Field(
+        default_factory=dict,
+        description="Budgets of their own for some features or teams, e.g. `{search-team: {features: [search, rerank], monthly_usd: 800}}`.",
+    )
+
+
+class RateLimitBudget(Strict):
+    """Headroom under the provider's rate limits, read from the `anthropic-ratelimit-*` header gauges."""
+
+    enabled: bool = Field(True, description="Emit the rate-limit rules and alerts.")
+    warning: Percent = Field(80, description="Utilisation (1 - remaining/limit) of any model and dimension that raises a warning.")
+    critical: Percent = Field(90, description="Utilisation that pages.")
+    warning_for: Duration = Field("5m", description="How long utilisation must stay above `warning` before the warning.")
+    critical_for: Duration = Field("2m", description="How long utilisation must stay above `critical` before the page.")
+    throttled_per_second: float = Field(0.1, gt=0, description="429 responses per second, per model, that raise a warning.")
+    throttled_for: Duration = Field("5m", description="How long the 429 rate must stay above that before alerting.")
+    stale_after: Duration = Field("15m", description="Alert when the remaining-gauge has not changed this long while requests flow.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RateLimitBudget:
+        if not 0 < self.warning < self.critical <= 100:
+            raise ValueError(f"need 0 < warning < critical <= 100 (got warning {self.warning:g}, critical {self.critical:g})")
+        return self
+
+
+class TtftAlert(Strict):
+    """p95 time to first token, from the ttft histogram."""
+
+    enabled: bool = True
+    warning: Duration = Field("5s", description="p95 above this raises a warning...")
+    warning_for: Duration = Field("5m", description="...once it lasts this long.")
+    critical: Duration = Field("15s", description="p95 above this pages...")
+    critical_for: Duration = Field("3m", description="...once it lasts this long.")
+
+
+class ErrorBurst(Strict):
+    """A burst of failed requests too short for the burn-rate alerts to care about yet."""
+
+    enabled: bool = True
+    ratio: Percent = Field(5, description="Share of failed requests over 2m windows...")
+    hold: Duration = Field(
+        "5m", alias="for", description="...sustained this long raises a warning. Longer than a 3-minute blip, which the SLO budget absorbs."
+    )
+
+
+class Truncations(Strict):
+    """Responses cut off by max_tokens: users get half answers."""
+
+    enabled: bool = True
+    ratio: Percent = Field(10, description="Share of responses with stop_reason max_tokens over 1h that raises a warning.")
+
+
+class ServerErrors(Strict):
+    """Server-side failures (5xx, including 529 overloaded) that go on: the provider, not a blip."""
+
+    enabled: bool = True
+    ratio: Share = Field(1, description="Share of requests answered 5xx/529 over both 15m and 5m...")
+    hold: Duration = Field("10m", alias="for", description="...for this long raises a warning.")
+
+
+class CacheReads(Strict):
+    """Prompt caching that stopped working: the cache-read share of input tokens falls to zero."""
+
+    enabled: bool = True
+    steady: Share = Field(10, description="A feature whose cache-read share stayed above this for the previous 6h counts as caching...")
+    collapsed: Share = Field(1, description="...and warns when the share over 30m falls below this.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CacheReads:
+        if self.collapsed >= self.steady:
+            raise ValueError(f"collapsed ({self.collapsed:g}%) must be below steady ({self.steady:g}%)")
+        return self
+
+
+class OutputSpeed(Strict):
+    """Output tokens per second of request time, per model, against the model's own last day."""
+
+    enabled: bool = True
+    drop: Share = Field(50, description="Warn when the 30m speed of a model falls this far below its 1-day average.")
+
+
+class ThresholdAlerts(Strict):
+    """Operational alerts with fixed thresholds, beside the SLOs' burn rates."""
+
+    ttft_p95: TtftAlert = Field(default_factory=TtftAlert)
+    error_burst: ErrorBurst = Field(default_factory=ErrorBurst)
+    server_errors: ServerErrors = Field(default_factory=ServerErrors)
+    truncations: Truncations = Field(default_factory=Truncations)
+    cache_reads: CacheReads = Field(default_factory=CacheReads)
+    output_speed: OutputSpeed = Field(default_factory=OutputSpeed)
+
+
+class Budgets(Strict):
+    cost: CostBudget | None = None
+    rate_limits: RateLimitBudget = Field(default_factory=RateLimitBudget)

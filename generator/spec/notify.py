@@ -1,0 +1,133 @@
+"""Spec models for notifications: receivers, routes, time intervals, the mail relay and inhibitions."""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator, model_validator
+
+from generator.spec.strict import Strict
+from generator.spec.types import Duration, Name
+
+
+# Keys that hold credentials in Alertmanager; the spec only ever names a file that holds them.
+SECRET_KEYS = ("api_url", "routing_key", "service_key", "api_key", "auth_password", "password", "token", "webhook_url")
+
+
+def _refuse_literal_secrets(kind: str, data: object) -> object:
+    if isinstance(data, dict):
+        for key in SECRET_KEYS:
+            if key in data:
+                raise ValueError(
+                    f"{kind}.{key} would put a secret in slo.yaml and out/; store it in a file Alertmanager can read "
+                    f"and write `{key}_file: /etc/alertmanager/secrets/...` instead"
+                )
+    return data
+
+
+class Secretless(Strict):
+    @model_validator(mode="before")
+    @classmethod
+    def _no_secrets(cls, data: object) -> object:
+        return _refuse_literal_secrets(cls.__name__.lower(), data)
+
+
+class Slack(Secretless):
+    channel: str = Field(description="Channel to post to, e.g. '#claude-api-alerts'.")
+    api_url_file: str = Field(description="File holding the Slack webhook URL (a secret: never put the URL itself here).")
+
+
+class PagerDuty(Secretless):
+    routing_key_file: str = Field(description="File holding the Events v2 routing key.")
+
+
+class Email(Secretless):
+    to: list[str] = Field(min_length=1, description="Recipients.")
+
+
+class Webhook(Secretless):
+    url: str = Field(description="Endpoint URL. Alertmanager 0.25 cannot read it from a file, so it must carry no credentials.")
+
+    @field_validator("url")
+    @classmethod
+    def _no_credentials(cls, value: str) -> str:
+        if "@" in value.split("/")[2 if "//" in value else 0] or any(t in value.lower() for t in ("token=", "key=", "secret=")):
+            raise ValueError("the URL carries credentials; put them behind a proxy or use a receiver that reads a *_file")
+        return value
+
+
+class Opsgenie(Secretless):
+    api_key_file: str = Field(description="File holding the Opsgenie API key.")
+
+
+class Receiver(Strict):
+    """Where notifications go; one or more integrations."""
+
+    slack: Slack | None = None
+    pagerduty: PagerDuty | None = None
+    email: Email | None = None
+    webhook: Webhook | None = None
+    opsgenie: Opsgenie | None = None
+
+    @model_validator(mode="after")
+    def _some_integration(self) -> Receiver:
+        if not any((self.slack, self.pagerduty, self.email, self.webhook, self.opsgenie)):
+            raise ValueError("give at least one of slack, pagerduty, email, webhook, opsgenie")
+        return self
+
+
+class Grouping(Strict):
+    group_by: list[str] | None = Field(None, description="Labels that group alerts into one notification.")
+    group_wait: Duration | None = Field(None, description="How long to wait for more alerts of a new group.")
+    group_interval: Duration | None = Field(None, description="How long to wait before notifying about changes to a group.")
+    repeat_interval: Duration | None = Field(None, description="How long to wait before repeating a notification.")
+
+
+class Route(Grouping):
+    match: dict[str, str] = Field(default_factory=dict, description="Alert labels that must all be equal, e.g. {severity: critical}.")
+    receivers: list[str] = Field(min_length=1, description="Receivers (names from `receivers`) told when the route matches.")
+    stop: bool = Field(False, description="When this route matches, later routes are not tried. By default every matching route notifies.")
+    active_time_intervals: list[str] = Field(default_factory=list, description="Notify only inside these time intervals.")
+    mute_time_intervals: list[str] = Field(default_factory=list, description="Stay silent inside these time intervals.")
+
+
+class TimeRange(Strict):
+    start_time: str = Field(description="HH:MM")
+    end_time: str = Field(description="HH:MM")
+
+
+class TimeInterval(Strict):
+    """Alertmanager's time interval: every given field must match."""
+
+    times: list[TimeRange] = Field(default_factory=list)
+    weekdays: list[str] = Field(default_factory=list, description="e.g. ['monday:friday'].")
+    days_of_month: list[str] = Field(default_factory=list)
+    months: list[str] = Field(default_factory=list)
+    location: str | None = Field(None, description="Time zone, e.g. Europe/Paris.")
+
+
+class Smtp(Secretless):
+    smarthost: str = Field(description="host:port of the mail relay.")
+    sender: str = Field(alias="from", description="From address.")
+    auth_username: str | None = None
+    auth_password_file: str | None = Field(None, description="File holding the SMTP password.")
+    require_tls: bool = True
+
+
+class Inhibit(Strict):
+    critical_inhibits_warning: bool = Field(True, description="A critical alert silences the warning of the same alert about the same SLO, budget, model or feature.")
+    availability_page_inhibits_latency: bool = Field(
+        True, description="A critical availability alert silences the latency alerts of the same service."
+    )
+    page_inhibits_symptoms: bool = Field(
+        True,
+        description="While an availability SLO page fires, the symptom alerts it already explains (ErrorBurst, ServerErrorsSustained, OutputSpeedDegraded) of the same "
+        "service stay silent: one incident, one page.",
+    )
+
+
+class Notifications(Grouping):
+    receivers: dict[Name, Receiver] = Field(default_factory=dict)
+    routes: list[Route] = Field(default_factory=list, description="Every route whose labels match notifies its receivers, in order.")
+    default_receiver: str | None = Field(None, description="Receiver for alerts no route matches; by default they are dropped.")
+    time_intervals: dict[Name, list[TimeInterval]] = Field(default_factory=dict)
+    smtp: Smtp | None = Field(None, description="Mail relay; required when a receiver sends email.")
+    inhibit: Inhibit = Field(default_factory=Inhibit)
