@@ -1,0 +1,130 @@
+"""An SLO: objective, period, the burn-rate pairs that can fire, and its labels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from fractions import Fraction
+
+from generator import conventions as conv
+from generator import windows as win
+from generator.durations import format_number, parse_seconds
+from generator.profiles import Profile
+from generator.promql import Matcher, Selector
+from generator.resolve.common import ResolveError, pick, service_labels
+from generator.resolve.sli import SLIQuery, resolve_sli
+from generator.spec.load import Problem
+from generator.spec.models import SLO, Spec
+
+DEFAULT_MIN_EVENTS = 5
+DEFAULT_NODATA_FOR = "5m"
+
+
+@dataclass(frozen=True)
+class ResolvedSLO:
+    service: str
+    name: str
+    description: str
+    category: str
+    objective: Fraction  # percent
+    period: str
+    period_seconds: int
+    pairs: tuple[win.BurnPair, ...]
+    sli: SLIQuery
+    labels: dict[str, str]
+    min_events: int
+    nodata_for: str
+    runbook_base: str
+    evaluation_interval: str
+
+    @cached_property
+    def budget(self) -> Fraction:
+        """Allowed share of bad events, e.g. 0.005 for 99.5%."""
+        return (100 - self.objective) / 100
+
+    def pairs_of(self, severity: str) -> tuple[win.BurnPair, ...]:
+        """The pairs of one severity, fastest first: the order ties are broken in."""
+        return self._by_severity.get(severity, ())
+
+    @cached_property
+    def _by_severity(self) -> dict[str, tuple[win.BurnPair, ...]]:  # asked for by every alert and test of the SLO
+        return {s: tuple(p for p in self.pairs if p.severity == s) for s in dict.fromkeys(p.severity for p in self.pairs)}
+
+    @cached_property
+    def objective_text(self) -> str:
+        return format_number(float(self.objective))
+
+    @property
+    def windows(self) -> tuple[str, ...]:
+        """Every window recorded: the alerts' windows, then the period."""
+        names = {w for p in self.pairs for w in (p.long, p.short)} | {conv.RATE_BASE_WINDOW, "1h", self.period}
+        return tuple(sorted(names, key=parse_seconds))
+
+    @property
+    def identity(self) -> dict[str, str]:
+        """Labels that name this SLO's recordings."""
+        return {conv.LABEL_SLO: self.name, conv.LABEL_SERVICE: self.service}
+
+    @cached_property
+    def identity_items(self) -> tuple[tuple[str, str], ...]:
+        return tuple(self.identity.items())
+
+    @cached_property
+    def identity_matchers(self) -> str:
+        """`{slo="...", service="..."}`: what every recording of this SLO is read by."""
+        return str(Selector("", tuple(Matcher(k, "=", v) for k, v in self.identity_items)))
+
+    @property
+    def burn_alert(self) -> str:
+        return conv.burn_alert(self.service, self.name)
+
+    @property
+    def nodata_alert(self) -> str:
+        return conv.nodata_alert(self.service, self.name)
+
+
+def resolve_slo(spec: Spec, slo: SLO, profile: Profile, warnings: list[str]) -> ResolvedSLO:
+    period_seconds = int(parse_seconds(slo.window))
+    catalog = win.catalogs().get(period_seconds)
+    if catalog is None:
+        raise ResolveError(
+            [Problem(("window",), f"{slo.window!r} has no burn-rate window table; use one of {', '.join(win.supported_periods())}")]
+        )
+    objective = Fraction(repr(slo.objective))
+    budget = (100 - objective) / 100
+    page = pick(slo.alerting.page, spec.alerting.page, True)
+    ticket = pick(slo.alerting.ticket, spec.alerting.ticket, True)
+    pairs = []
+    for pair in catalog.pairs:
+        if not (page if pair.severity == conv.SEVERITY_PAGE else ticket):
+            continue
+        if pair.factor * budget >= 1:
+            # A burn this fast needs more than 100% bad events: the pair could never fire.
+            warnings.append(
+                f"SLO {slo.name}: objective {format_number(float(objective))}% leaves a {format_number(float(budget * 100))}% budget; "
+                f"the {pair.long}/{pair.short} {pair.severity} pair at {format_number(float(pair.factor))}x could never fire and is left out"
+            )
+            continue
+        pairs.append(pair)
+    if page and pick(slo.alerting.very_fast, spec.alerting.very_fast, True):
+        pages = tuple(p for p in pairs if p.severity == conv.SEVERITY_PAGE)
+        very_fast = win.very_fast_pair(catalog, budget, parse_seconds(spec.metrics.scrape_interval), pages)
+        if very_fast is not None:
+            pairs.insert(0, very_fast)
+    sli, category = resolve_sli(spec, slo, profile)
+    return ResolvedSLO(
+        service=spec.service,
+        name=slo.name,
+        description=slo.description,
+        category=category,
+        objective=objective,
+        period=catalog.period,
+        period_seconds=period_seconds,
+        pairs=tuple(pairs),
+        sli=sli,
+        labels={**service_labels(spec), **slo.labels},
+        min_events=pick(slo.alerting.min_events, spec.alerting.min_events, DEFAULT_MIN_EVENTS),
+        nodata_for=pick(slo.alerting.nodata_for, spec.alerting.nodata_for, DEFAULT_NODATA_FOR),
+        runbook_base=spec.links.runbooks,
+        evaluation_interval=spec.metrics.evaluation_interval,
+    )
