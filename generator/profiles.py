@@ -109,6 +109,8 @@ PROMETHEUS_CLIENT = Profile(
     name="prometheus-client",
     signals={
         "requests": Signal("claude_api_requests_total", "counter"),
+        # Every HTTP attempt, retries included (slogen.instrument): what the upstream-degraded alert reads.
+        "attempts": Signal("claude_api_attempts_total", "counter"),
         "ttft": Signal("claude_api_ttft_seconds", "histogram", (0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 15, 30, 60)),
         "duration": Signal("claude_api_request_duration_seconds", "histogram", (0.5, 1, 2, 5, 10, 15, 30, 60, 120)),
         "tokens": Signal("claude_api_tokens_total", "counter"),

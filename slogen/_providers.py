@@ -6,6 +6,8 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from generator.profiles import SDK_ERROR_CLASSES
+
 # OpenAI finish reasons in Anthropic's words, so the truncation alert reads one `max_tokens`.
 OPENAI_STOP = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use", "function_call": "tool_use", "content_filter": "refusal"}
 
@@ -23,19 +25,69 @@ def is_async(client: Any) -> bool:
     return type(client).__name__.startswith("Async")
 
 
+# The error types a provider writes in an error body, as the HTTP status the same error has outside a stream.
+# A stream that fails after its 200 carries only the body: the status is read from there.
+ERROR_STATUS = {
+    "invalid_request_error": "400",
+    "authentication_error": "401",
+    "billing_error": "402",
+    "permission_error": "403",
+    "not_found_error": "404",
+    "request_too_large": "413",
+    "rate_limit_error": "429",
+    "rate_limit_exceeded": "429",  # OpenAI's spelling
+    "insufficient_quota": "429",
+    "api_error": "500",
+    "server_error": "500",
+    "timeout_error": "504",
+    "overloaded_error": "529",
+}
+STREAM_ERROR = "stream_error"  # a stream that failed with an error type no status stands for
+
+
+def error_kind(exc: BaseException) -> str | None:
+    """The provider's error type from an exception's body (`overloaded_error`), if it has one."""
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        kind = inner.get("type") if isinstance(inner, dict) else None
+        if kind == "error" and isinstance(inner, dict):  # {"type": "error", "error": {...}} one level down
+            kind = None
+        if not isinstance(kind, str) or not kind:
+            code = inner.get("code") if isinstance(inner, dict) else None
+            kind = code if isinstance(code, str) else None
+        return kind
+    return None
+
+
 def status_of(exc: BaseException) -> tuple[str, str]:
-    """(status_code label, error type) of a failed call: the HTTP code, `timeout`, `network`, `cancelled` or `error`."""
+    """(status_code label, error type) of a failed call: the HTTP code, `timeout`, `network`, `stream_error`,
+    `cancelled` or `error`.
+
+    An error inside a stream that already answered 200 is raised with that 200 (anthropic's APIStatusError) or with
+    no status (openai's APIError): its body's error type says what it was, so an overload mid-answer is a 529."""
     name = type(exc).__name__
     if isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt)):
         return "cancelled", name
     code = getattr(exc, "status_code", None)
-    if isinstance(code, int):
+    if isinstance(code, int) and code >= 400:
         return str(code), name
+    kind = error_kind(exc)
+    if kind is not None or (isinstance(code, int) and code < 400):
+        status = ERROR_STATUS.get(kind or "", STREAM_ERROR)
+        # The class the SDK raises for that status outside a stream, as the otel-genai profile's error.type reads it.
+        return status, SDK_ERROR_CLASSES.get(status) or kind or name
+    return transport_status(exc), name
+
+
+def transport_status(exc: BaseException) -> str:
+    """An attempt or call that got no answer: `timeout`, `network`, or `error` for anything else."""
+    name = type(exc).__name__
     if "Timeout" in name:
-        return "timeout", name
-    if "Connection" in name:
-        return "network", name
-    return "error", name
+        return "timeout"
+    if "Connection" in name or "Network" in name or "Protocol" in name or isinstance(exc, OSError):
+        return "network"
+    return "error"
 
 
 def _usage(obj: Any, name: str) -> int | None:
@@ -53,6 +105,8 @@ def _anthropic_result(call: Any, message: Any) -> None:
     )
     call.stop_reason = getattr(message, "stop_reason", None) or call.stop_reason
     call.request_id = call.request_id or getattr(message, "_request_id", None) or ""
+    call.response_model = getattr(message, "model", None) or call.response_model
+    call.response_id = getattr(message, "id", None) or call.response_id
     if call.content is None:
         call.content = "".join(getattr(b, "text", "") for b in getattr(message, "content", None) or [])
 
@@ -84,6 +138,8 @@ def _openai_result(call: Any, completion: Any) -> None:
         reason = getattr(choices[0], "finish_reason", None)
         call.stop_reason = OPENAI_STOP.get(reason, reason or "")
     call.request_id = call.request_id or getattr(completion, "_request_id", None) or ""
+    call.response_model = getattr(completion, "model", None) or call.response_model
+    call.response_id = getattr(completion, "id", None) or call.response_id
 
 
 def _openai_event(call: Any, chunk: Any) -> None:

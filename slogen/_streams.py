@@ -1,24 +1,27 @@
 """Streams passed through lazily: every event reaches the caller as the SDK made it, and the call is recorded
 when the stream ends, fails, is closed, or is left early (a `break` closes it through the context manager
-or the SDK's own close)."""
+or the SDK's own close).
+
+An error event inside a stream that answered 200 fails the call with the status its error type implies
+(`overloaded_error` is a 529): see `_providers.status_of`. Reading an event allocates nothing of ours."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
+
+from slogen._providers import status_of
 
 
 class _Observed:
     def __init__(self, stream: Any, call: Any, recorder: Any, provider: Any) -> None:
-        self._stream, self._call, self._recorder, self._provider = stream, call, recorder, provider
+        self._stream, self._call, self._recorder, self._read = stream, call, recorder, provider.read_event
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
 
     def _see(self, event: Any) -> None:
         try:
-            self._provider.read_event(self._call, event)
+            self._read(self._call, event)
         except Exception:  # noqa: BLE001 - never in the caller's way
             self._recorder.failed()
 
@@ -30,26 +33,18 @@ class _Observed:
         except Exception:  # noqa: BLE001
             pass
 
-    @contextmanager
-    def _step(self, end: type[BaseException]) -> Iterator[None]:
-        """Reading the next event: its end, or its failure, finishes the call."""
-        try:
-            yield
-        except end:
-            self._end()
-            raise
-        except BaseException as exc:
-            self._end(exc)
-            raise
-
     def _end(self, exc: BaseException | None = None) -> None:
-        if exc is not None and not self._call.done:
-            from slogen._providers import status_of
-
-            self._call.status, self._call.error_type = status_of(exc)
-        elif not self._call.stop_reason and not self._call.done:
-            self._call.stop_reason = "client_closed"  # left before the end: the API did not fail
-        self._recorder.finish(self._call)
+        call = self._call
+        if call.done:
+            return
+        if exc is not None:
+            try:
+                call.failed(*status_of(exc), exc)
+            except Exception:  # noqa: BLE001
+                self._recorder.failed()
+        elif not call.stop_reason:
+            call.stop_reason = "client_closed"  # left before the end: the API did not fail
+        self._recorder.finish(call)
 
 
 class Observed(_Observed):
@@ -57,8 +52,14 @@ class Observed(_Observed):
         return self
 
     def __next__(self) -> Any:
-        with self._step(StopIteration):
+        try:
             event = next(self._stream)
+        except StopIteration:
+            self._end()
+            raise
+        except BaseException as exc:
+            self._end(exc)
+            raise
         self._see(event)
         return event
 
@@ -80,8 +81,14 @@ class AsyncObserved(_Observed):
         return self
 
     async def __anext__(self) -> Any:
-        with self._step(StopAsyncIteration):
+        try:
             event = await self._stream.__anext__()
+        except StopAsyncIteration:
+            self._end()
+            raise
+        except BaseException as exc:
+            self._end(exc)
+            raise
         self._see(event)
         return event
 

@@ -3,11 +3,12 @@
     from slogen.instrument import instrument, pricing_from
     client = instrument(anthropic.Anthropic(), feature="chat", pricing=pricing_from("slo.yaml"))
 
-Records the prometheus-client profile's series (requests by status, TTFT of streams at the first
-content delta, duration, tokens by type, cost, stop reasons, rate-limit gauges from the response
-headers) and logs one JSON line per call on the `slogen.instrument` logger. The call itself is never
-changed: its result and its exceptions reach the caller as they are, streams pass through lazily,
-and a failure inside the instrumentation is swallowed and counted (`slogen_instrument_errors_total`).
+Records the prometheus-client profile's series (requests by final status, every HTTP attempt by status, TTFT of
+streams at the first content delta, duration, tokens by type, cost, stop reasons, rate-limit gauges from the
+response headers), one OpenTelemetry client span per call when OpenTelemetry is installed, and one JSON log line
+per call on the `slogen.instrument` logger. The call itself is never changed: its result and its exceptions
+reach the caller as they are, streams pass through lazily, retries stay the SDK's, and a failure inside the
+instrumentation is swallowed and counted (`slogen_instrument_errors_total`).
 """
 
 from __future__ import annotations
@@ -24,10 +25,14 @@ from typing import Any, TypeVar
 from prometheus_client import CollectorRegistry
 
 from slogen import _providers as providers
-from slogen._record import LOG, Call, Metrics, OtelSink, PrometheusSink, Pricing, Recorder
+from slogen import _spans as spans
+from slogen._context import context
+from slogen._metrics import Metrics, OtelSink, PrometheusSink
+from slogen._pricing import Pricing
+from slogen._record import LOG, Call, Recorder, new_call
 from slogen._streams import AsyncObserved, Observed
 
-__all__ = ["instrument", "observe", "pricing_from", "Pricing"]
+__all__ = ["instrument", "observe", "pricing_from", "report_usage", "context", "Pricing"]
 
 C = TypeVar("C")
 _current: ContextVar[Call | None] = ContextVar("slogen_call", default=None)
@@ -50,17 +55,26 @@ def instrument(
     logger: logging.Logger | None = None,
     log_content: bool = False,
     meter: Any = None,
+    tracer: Any = None,
+    max_features: int | None = None,
 ) -> C:
     """Instrument `client` in place (anthropic.Anthropic / AsyncAnthropic, openai.OpenAI / AsyncOpenAI) and return it.
 
     With an OpenTelemetry `meter`, the GenAI semantic-convention metrics are recorded instead of the
-    prometheus-client ones (the otel-genai profile reads them)."""
+    prometheus-client ones (the otel-genai profile reads them). Spans go to `tracer`, else to the global tracer
+    provider's. `max_features` caps the distinct feature label values of the registry (default 100)."""
     if isinstance(pricing, dict):
         pricing = Pricing(pricing.get("models", pricing), pricing.get("default"))
     kind, is_async = providers.kind_of(client), providers.is_async(client)
-    sink = OtelSink(meter, kind) if meter is not None else PrometheusSink(Metrics.of(registry))
-    recorder = Recorder(sink, pricing, logger or LOG, log_content)
-    _hook_headers(client, recorder)
+    if meter is not None:
+        sink: Any = OtelSink(meter, kind)
+    else:
+        metrics = Metrics.of(registry)
+        if max_features is not None:
+            metrics.features.limit = max_features
+        sink = PrometheusSink(metrics)
+    recorder = Recorder(sink, pricing, logger or LOG, log_content, tracer, kind)
+    _hook_send(client, recorder, is_async)
     if kind == "anthropic":
         messages = client.messages  # type: ignore[attr-defined]
         messages.create = _wrap_create(messages.create, recorder, feature, providers.ANTHROPIC, is_async)
@@ -71,36 +85,37 @@ def instrument(
     return client
 
 
-def observe(model: str, feature: str = "default", pricing: Pricing | None = None, registry: CollectorRegistry | None = None):  # noqa: ANN201
+def report_usage(input: int | None = None, output: int | None = None, cache_read: int | None = None, cache_write: int | None = None) -> None:  # noqa: A002
+    """Inside a function decorated with `observe` whose result is not an SDK object: the call's token usage."""
+    call = _current.get()
+    if call is not None:
+        call.set_tokens(input=input, output=output, cache_read=cache_read, cache_write=cache_write)
+        call.usage_known = True
+
+
+def observe(model: str, feature: str = "default", pricing: Pricing | None = None, registry: CollectorRegistry | None = None, tracer: Any = None):  # noqa: ANN201
     """Decorator for your own call function: its return value (a Message or ChatCompletion, if it is one) and its
-    exceptions are recorded like an instrumented client's."""
-    recorder = Recorder(PrometheusSink(Metrics.of(registry)), pricing, LOG, False)
+    exceptions are recorded like an instrumented client's. A result that says nothing of its usage (text) is
+    recorded with tokens and cost unknown, not zero, unless the function calls `report_usage`."""
+    recorder = Recorder(PrometheusSink(Metrics.of(registry)), pricing, LOG, False, tracer)
 
     def wrap(fn):  # noqa: ANN001, ANN202
         if inspect.iscoroutinefunction(fn):
 
             @functools.wraps(fn)
             async def run_async(*args: Any, **kwargs: Any) -> Any:
-                call = Call(model=model, feature=feature)
-                try:
+                with _calling(recorder, model, feature, False) as call:
                     result = await fn(*args, **kwargs)
-                except BaseException as exc:
-                    _fail(recorder, call, exc)
-                    raise
-                _done(recorder, call, result, providers.detect(result))
+                _observed(recorder, call, result)
                 return result
 
             return run_async
 
         @functools.wraps(fn)
         def run(*args: Any, **kwargs: Any) -> Any:
-            call = Call(model=model, feature=feature)
-            try:
+            with _calling(recorder, model, feature, False) as call:
                 result = fn(*args, **kwargs)
-            except BaseException as exc:
-                _fail(recorder, call, exc)
-                raise
-            _done(recorder, call, result, providers.detect(result))
+            _observed(recorder, call, result)
             return result
 
         return run
@@ -108,37 +123,74 @@ def observe(model: str, feature: str = "default", pricing: Pricing | None = None
     return wrap
 
 
+def _observed(recorder: Recorder, call: Call, result: Any) -> None:
+    provider = providers.detect(result)
+    if provider is None and not call.tokens:
+        call.usage_known = False
+    _done(recorder, call, result, provider)
+
+
 # --- internals ----------------------------------------------------------------------------------
 
 
-def _hook_headers(client: Any, recorder: Recorder) -> None:
-    """Response headers (status, request id, rate limits) through the SDK's own httpx client, for every call shape."""
+def _hook_send(client: Any, recorder: Recorder, is_async: bool) -> None:
+    """Every HTTP attempt, retries included, where the SDK sends it: its own HTTP client's `send`.
+
+    The SDK's retries stay as the user configured them; each attempt's status (or `timeout` / `network`) is noted
+    on the call in flight, and the last answer's headers give the request id and the rate limits."""
     try:
-        hooks = client._client.event_hooks  # noqa: SLF001 - the SDK's httpx client; no public way to see headers of parsed calls
+        http = client._client  # noqa: SLF001 - the SDK's HTTP client; no public hook sees every attempt
+        send = http.send
     except AttributeError:
         recorder.failed()
         return
 
-    def seen(response: Any) -> None:
+    def seen(response: Any) -> Any:
         call = _current.get()
         if call is not None:
-            call.status = str(response.status_code)
-            call.headers = {k.lower(): v for k, v in response.headers.items()}
-            call.request_id = call.headers.get("request-id") or call.headers.get("x-request-id") or call.request_id
+            try:
+                call.attempt(str(response.status_code), {k.lower(): v for k, v in response.headers.items()})
+            except Exception:  # noqa: BLE001
+                recorder.failed()
+        return response
 
-    async def seen_async(response: Any) -> None:
-        seen(response)
+    def lost(exc: BaseException) -> None:
+        call = _current.get()
+        if call is not None:
+            call.attempts.append(providers.transport_status(exc))
 
-    hooks.setdefault("response", []).append(seen_async if providers.is_async(client) else seen)
+    if is_async:
+
+        async def sending_async(request: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                response = await send(request, *args, **kwargs)
+            except Exception as exc:
+                lost(exc)
+                raise
+            return seen(response)
+
+        http.send = sending_async
+        return
+
+    def sending(request: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            response = send(request, *args, **kwargs)
+        except Exception as exc:
+            lost(exc)
+            raise
+        return seen(response)
+
+    http.send = sending
 
 
 @contextmanager
 def _calling(recorder: Recorder, model: str, feature: str, stream: bool) -> Iterator[Call]:
-    """One call in flight: the header hook sees it, and a failure is recorded as it propagates."""
-    call = Call(model=str(model), feature=feature, stream=stream)
+    """One call in flight: the send hook sees it, its span is current, and a failure is recorded as it propagates."""
+    call = recorder.start(new_call(model, feature, stream))
     token = _current.set(call)
     try:
-        yield call
+        with spans.active(call.span):
+            yield call
     except BaseException as exc:
         _fail(recorder, call, exc)
         raise
@@ -148,10 +200,11 @@ def _calling(recorder: Recorder, model: str, feature: str, stream: bool) -> Iter
 
 def _fail(recorder: Recorder, call: Call, exc: BaseException) -> None:
     try:
-        call.status, call.error_type = providers.status_of(exc)
+        call.failed(*providers.status_of(exc), exc)
         headers = getattr(getattr(exc, "response", None), "headers", None)
         if headers is not None and not call.headers:
             call.headers = {k.lower(): v for k, v in headers.items()}
+            call.request_id = call.request_id or call.headers.get("request-id") or call.headers.get("x-request-id") or ""
     except Exception:  # noqa: BLE001
         recorder.failed()
     recorder.finish(call)

@@ -4,7 +4,9 @@
 `POST /v1/chat/completions` answers in OpenAI's shape, for OpenAI-compatible clients;
 with `anthropic-ratelimit-*` headers and a `request-id`. A `Behaviour` says what the next calls
 meet: a status to fail with (500, 529, 429, ...), a delay before the first token, tokens per
-answer. Nothing here knows about metrics: the faults are in the API, where real incidents are.
+answer, an error event in the middle of a stream that already answered 200, first attempts that fail and
+retries that succeed (read from the SDK's `x-stainless-retry-count`), one model failing while others answer.
+Nothing here knows about metrics: the faults are in the API, where real incidents are.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ ERROR_TYPES = {
 }
 
 
+# What an OpenAI-compatible proxy writes for the same errors (LiteLLM turns Anthropic's overload into a 500).
+OPENAI_ERROR_TYPES = {"overloaded_error": "server_error", "api_error": "server_error", "rate_limit_error": "rate_limit_exceeded"}
+
+
 @dataclass
 class Behaviour:
     """What the fake API does with the next requests; change it at any time, from any thread."""
@@ -46,6 +52,12 @@ class Behaviour:
     limit: int = 4000
     used_share: float = 0.3
     remaining_jitter: int = 0  # remaining headers wander by up to this much, as a shared limit does
+    stream_error: str | None = None  # an error type (`overloaded_error`) sent inside streams after their 200
+    stream_error_after: int = 1  # content chunks sent before that error
+    retry_fail: int | None = None  # first attempts (retry count below retry_fail_attempts) fail with this status
+    retry_fail_attempts: int = 1
+    model_status: dict[str, int] = field(default_factory=dict)  # these models fail every request with that status
+    retry_after_ms: int | None = None  # sent with every error, so an SDK's retries come at once in tests
 
 
 @dataclass
@@ -85,6 +97,17 @@ class FakeAnthropic:
 
     def next_id(self) -> int:
         return next(self._ids)
+
+
+def _status(b: Behaviour, n: int, model: str, retry: int) -> int | None:
+    """The status the request meets: a fault, or None for an answer."""
+    if b.fail_status is not None:
+        return b.fail_status
+    if model in b.model_status:
+        return b.model_status[model]
+    if b.retry_fail is not None and retry < b.retry_fail_attempts:
+        return b.retry_fail
+    return b.pattern[n % len(b.pattern)] if b.pattern else None
 
 
 def _ratelimit_headers(b: Behaviour, n: int = 0) -> dict[str, str]:
@@ -128,28 +151,32 @@ def _handler(api: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
             model = body.get("model", "claude-sonnet-4-6")
             stream = bool(body.get("stream"))
             call = self.headers.get("x-call-shape", "")  # tests name the SDK call that sent it
-            status = b.fail_status if b.fail_status is not None else b.pattern[n % len(b.pattern)] if b.pattern else None
+            retry = int(self.headers.get("x-stainless-retry-count") or 0)
+            status = _status(b, n, model, retry)
             if status is not None:
-                api.served.add(id=request_id, model=model, stream=stream, call=call, status=status)
+                api.served.add(id=request_id, model=model, stream=stream, call=call, status=status, retry=retry)
                 return self._error(status, b, request_id)
+            broken = b.stream_error if stream else None
             api.served.add(
                 id=request_id, model=model, stream=stream, call=call, status=200, input_tokens=b.input_tokens, output_tokens=b.output_tokens,
                 cache_read_tokens=b.cache_read_tokens, cache_write_tokens=b.cache_write_tokens, stop_reason=b.stop_reason,
-                first_token_delay=b.first_token_delay,
+                first_token_delay=b.first_token_delay, retry=retry, stream_error=broken,
             )
             try:
                 if self.path.endswith("/chat/completions"):
                     return self._openai(b, request_id, model, stream, body)
                 if stream:
                     return self._stream(b, request_id, model)
+                time.sleep(b.first_token_delay)
+                self._json(200, _message(b, request_id, model, b.output_tokens), request_id, _ratelimit_headers(b, self.n))
             except (BrokenPipeError, ConnectionResetError):
-                return None  # the client left early: a cancelled or abandoned stream
-            time.sleep(b.first_token_delay)
-            self._json(200, _message(b, request_id, model, b.output_tokens), request_id, _ratelimit_headers(b, self.n))
+                return None  # the client left early: a cancelled or abandoned stream, or a timed-out call
 
         def _error(self, status: int, b: Behaviour, request_id: str) -> None:
             body = {"type": "error", "error": {"type": ERROR_TYPES.get(status, "api_error"), "message": "injected by the fake API"}}
             extra = {**_ratelimit_headers(b, self.n), "retry-after": "1"} if status == 429 else {}
+            if b.retry_after_ms is not None:
+                extra["retry-after-ms"] = str(b.retry_after_ms)
             self._json(status, body, request_id, extra)
 
         def _json(self, status: int, body: dict, request_id: str, headers: dict[str, str]) -> None:
@@ -180,6 +207,11 @@ def _handler(api: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
             for i in range(max(1, b.chunks)):
                 if i:
                     time.sleep(b.chunk_delay)
+                if b.stream_error is not None and i == b.stream_error_after:
+                    error = {"type": "error", "error": {"type": b.stream_error, "message": "injected mid-stream by the fake API"}}
+                    self._event("error", error)
+                    self.close_connection = True
+                    return
                 delta = {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": f"chunk {i} "}}
                 self._event("content_block_delta", delta)
             self._event("content_block_stop", {"type": "content_block_stop", "index": 0})
@@ -217,6 +249,11 @@ def _handler(api: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
             for i in range(max(1, b.chunks)):
                 if i:
                     time.sleep(b.chunk_delay)
+                if b.stream_error is not None and i == b.stream_error_after:
+                    kind = OPENAI_ERROR_TYPES.get(b.stream_error, b.stream_error)
+                    self._data({"error": {"message": "injected mid-stream by the fake API", "type": kind, "code": None}})
+                    self.close_connection = True
+                    return
                 self._data({**chunk, "choices": [{"index": 0, "delta": {"content": f"chunk {i} "}, "finish_reason": None}]})
             self._data({**chunk, "choices": [{"index": 0, "delta": {}, "finish_reason": reason}]})
             if (body.get("stream_options") or {}).get("include_usage"):

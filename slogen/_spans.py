@@ -1,0 +1,92 @@
+"""One OpenTelemetry client span per call, in the GenAI semantic conventions' words, when OpenTelemetry is there.
+
+Without the opentelemetry package nothing here runs; with it but no tracer provider set, the API's no-op tracer
+makes spans that record nothing, so the cost is a few attribute checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+try:
+    from opentelemetry import trace
+except ImportError:  # pragma: no cover - exercised by the no-OpenTelemetry install
+    trace = None  # type: ignore[assignment]
+
+SCOPE = "slogen.instrument"
+
+
+def tracer_for(tracer: Any) -> Any:
+    if tracer is not None or trace is None:
+        return tracer
+    return trace.get_tracer(SCOPE)
+
+
+def start(tracer: Any, provider: str, model: str) -> Any:
+    """A client span for the call, child of whatever span is current; not ended here."""
+    if tracer is None:
+        return None
+    return tracer.start_span(
+        f"chat {model}", kind=trace.SpanKind.CLIENT,
+        attributes={"gen_ai.operation.name": "chat", "gen_ai.provider.name": provider, "gen_ai.request.model": model},
+    )
+
+
+def active(span: Any) -> Any:
+    """A context manager making `span` current (so the SDK's own HTTP spans nest under it), or nothing to do."""
+    if span is None:
+        return _NULL
+    return trace.use_span(span, end_on_exit=False, record_exception=False, set_status_on_exception=False)
+
+
+def ids(span: Any) -> tuple[str, str] | None:
+    """(trace id, span id) in hex of `span`, else of the current span, when one is valid."""
+    if trace is None:
+        return None
+    context = (span if span is not None and span.get_span_context().is_valid else trace.get_current_span()).get_span_context()
+    if not context.is_valid:
+        return None
+    return format(context.trace_id, "032x"), format(context.span_id, "016x")
+
+
+def end(span: Any, call: Any, status: str, cost: float | None, tokens: dict[str, int] | None) -> None:
+    if span is None or not span.is_recording():
+        if span is not None:
+            span.end()
+        return
+    attrs: dict[str, Any] = {"slogen.feature": call.feature, "slogen.attempts": len(call.attempts), "slogen.status": status}
+    if call.response_model:
+        attrs["gen_ai.response.model"] = call.response_model
+    if call.response_id:
+        attrs["gen_ai.response.id"] = call.response_id
+    if call.stop_reason:
+        attrs["gen_ai.response.finish_reasons"] = (call.stop_reason,)
+    if call.user:
+        attrs["user.id"] = call.user
+    if status.isdigit():
+        attrs["http.response.status_code"] = int(status)
+    if tokens is not None:
+        # Semantic conventions: input tokens count cache reads and writes too, which are also given apart.
+        attrs["gen_ai.usage.input_tokens"] = sum(tokens.get(k, 0) for k in ("input", "cache_read", "cache_write"))
+        attrs["gen_ai.usage.output_tokens"] = tokens.get("output", 0)
+        attrs["gen_ai.usage.cache_read.input_tokens"] = tokens.get("cache_read", 0)
+        attrs["gen_ai.usage.cache_creation.input_tokens"] = tokens.get("cache_write", 0)
+    if cost is not None:
+        attrs["slogen.cost_usd"] = cost
+    if call.error_type:
+        attrs["error.type"] = call.error_type
+        if call.exc is not None:
+            span.record_exception(call.exc)
+        span.set_status(trace.Status(trace.StatusCode.ERROR, call.error_message or call.error_type))
+    span.set_attributes(attrs)
+    span.end()
+
+
+class _Null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+_NULL = _Null()
