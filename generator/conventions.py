@@ -182,6 +182,29 @@ def server_error_share(window: str) -> str:
     return f"llm:server_errors:ratio_rate{window}"
 
 
+# The failure-mode alerts (alerts.credentials, model_not_found, client_errors, upstream_degraded): raw counters,
+# whatever the SLOs exclude.
+CREDENTIALS_SHARE_2M = "llm:requests_credentials_rejected:ratio_rate2m"
+NOT_FOUND_SHARE_2M = "llm:requests_model_not_found:ratio_rate2m"
+
+
+def client_error_share(window: str) -> str:
+    return f"llm:requests_client_errors:ratio_rate{window}"
+
+
+def failed_attempt_share(window: str) -> str:
+    return f"llm:attempts_failed:ratio_rate{window}"
+
+
+def failure_group(service: str) -> str:
+    return f"{TOOL}-failures-{service}"
+
+
+def failure_alert(service: str, what: str) -> str:
+    """Failure-mode alerts: CredentialsRejected, ModelNotFound, ClientErrorSurge, UpstreamDegraded."""
+    return camel(service, what)
+
+
 def ratelimit_group(service: str) -> str:
     return f"{TOOL}-ratelimit-{service}"
 

@@ -15,6 +15,8 @@ from generator.compile import (
     cost_rules,
     cost_tests,
     dashboard_links,
+    failure_rules,
+    failure_tests,
     kubernetes,
     meta_rules,
     ratelimit_rules,
@@ -96,7 +98,7 @@ def _slo_runbooks(service: ResolvedService, slo: ResolvedSLO) -> tuple[Runbook, 
 
 
 def _service_parts(service: ResolvedService) -> Iterator[Part]:
-    """The groups of the service as a whole: rate limits, cost, thresholds."""
+    """The groups of the service as a whole: rate limits, cost, thresholds, failure modes."""
     if service.rate_limits is not None:
         group = dashboard_links.link_group(ratelimit_rules.build(service.rate_limits), service)
         sample = {conv.LABEL_MODEL: ratelimit_tests.MODEL, conv.LABEL_DIMENSION: ratelimit_tests.DIMENSION}
@@ -112,6 +114,12 @@ def _service_parts(service: ResolvedService) -> Iterator[Part]:
         group = dashboard_links.link_group(thresholds, service)
         alerts = _alerting(group)
         yield Part(group, tuple(runbooks.build_thresholds(service.thresholds, sorted({r.alert for r in alerts}))), _emitted((r, {}) for r in alerts))
+    failures = failure_rules.build(service.failures) if service.failures is not None else None
+    if failures is not None:
+        group = dashboard_links.link_group(failures, service)
+        alerts = _alerting(group)
+        names = sorted({r.alert for r in alerts})
+        yield Part(group, tuple(runbooks.build_fixed(service.name, failure_rules.TEXT, names, conv.failure_alert)), _emitted((r, {}) for r in alerts))
 
 
 def _emitted(alerts: Iterable[tuple[AlertingRule, dict[str, str]]]) -> tuple[tuple[str, dict[str, str]], ...]:
@@ -180,6 +188,8 @@ def compile_tests(service: ResolvedService) -> RuleTestFile:
         more += cost_tests.build(service.cost)
     if threshold_rules.build(service.thresholds) is not None:
         more += threshold_tests.build(service.thresholds)
+    if service.failures is not None:
+        more += failure_tests.build(service.failures)
     return replace(tests, tests=tests.tests + tuple(more))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from generator import conventions as conv
 from generator.compile.alert_rules import burn_expr, nodata_expr
 from generator.compile.sli_rules import recording_selector
@@ -134,9 +136,14 @@ THRESHOLD_TEXT = {
 
 
 def build_thresholds(t: ResolvedThresholds, alerts: list[str]) -> list[Runbook]:
+    return build_fixed(t.service, THRESHOLD_TEXT, alerts, conv.threshold_alert)
+
+
+def build_fixed(service: str, texts: dict[str, str], alerts: list[str], name_of: Callable[[str, str], str]) -> list[Runbook]:
+    """Runbooks of fixed-threshold alerts: what each means and what to do, for those the rules raise."""
     out = []
-    for kind, text in THRESHOLD_TEXT.items():
-        name = conv.threshold_alert(t.service, kind)
+    for kind, text in texts.items():
+        name = name_of(service, kind)
         if name in alerts:
-            out.append(Runbook(name, "runbook-threshold.md.j2", {"service": t.service, "alert": name, "meaning": text}))
+            out.append(Runbook(name, "runbook-threshold.md.j2", {"service": service, "alert": name, "meaning": text}))
     return out

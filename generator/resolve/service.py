@@ -10,6 +10,7 @@ from generator.profiles import Profile, with_overrides
 from generator.promql import Matcher
 from generator.resolve.common import ResolveError, Gate, matchers
 from generator.resolve.cost import ResolvedCost, budget_cost
+from generator.resolve.failures import ResolvedFailures, resolve_failures
 from generator.resolve.notifications import check_notifications
 from generator.resolve.ratelimits import ResolvedRateLimits, budget_rate_limits
 from generator.resolve.slos import ResolvedSLO, resolve_slo
@@ -36,6 +37,7 @@ class ResolvedService:
     selector: tuple[Matcher, ...] = ()  # the spec's matchers on every raw metric
     runbook_base: str = ""
     grafana_base: str | None = None
+    failures: ResolvedFailures | None = None
 
     @property
     def dashboard_kinds(self) -> list[str]:
@@ -81,6 +83,7 @@ def resolve(spec: Spec) -> ResolvedService:
     cost = budget_cost(spec, profile, gate)
     rate_limits = budget_rate_limits(spec, profile, gate)
     thresholds = resolve_thresholds(spec, profile, slos, gate)
+    failures = resolve_failures(spec, profile, gate)
     if problems:
         raise ResolveError(problems)
     return ResolvedService(
@@ -100,4 +103,5 @@ def resolve(spec: Spec) -> ResolvedService:
         selector=matchers(spec, profile),
         runbook_base=spec.links.runbooks,
         grafana_base=spec.links.grafana,
+        failures=failures if failures.enabled else None,
     )

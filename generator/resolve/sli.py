@@ -45,7 +45,7 @@ class HistogramSLI:
 SLIQuery = RatioSLI | HistogramSLI
 
 
-def _exclusions(profile: Profile, statuses: list[str]) -> str:
+def exclusions(profile: Profile, statuses: list[str]) -> str:
     """`exclude_status` in the exporter's spelling: a code, and the name the exporter gives it where it differs."""
     out: list[str] = []
     for status in sorted(set(statuses)):
@@ -72,7 +72,7 @@ def resolve_sli(spec: Spec, slo: SLO, profile: Profile) -> tuple[SLIQuery, str]:
                     [Problem(("sli", "availability", "exclude_status"), f"profile {profile.name} records no status codes ({profile.outcome.doc}); "
                              "remove exclude_status, or export the HTTP status and name its label under metrics.labels.status")]
                 )
-            total = total.plus(Matcher(status, "!~", _exclusions(profile, avail.exclude_status)))
+            total = total.plus(Matcher(status, "!~", exclusions(profile, avail.exclude_status)))
         if avail.bad_status is not None and avail.good_status is not None:
             raise ResolveError([Problem(("sli", "availability"), "set good_status or bad_status, not both")])
         good = avail.good_status if avail.good_status is not None else profile.outcome.good

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from generator.spec.failure_alerts import ClientErrors, Credentials, ModelNotFound, UpstreamDegraded
 from generator.spec.strict import Strict
 from generator.spec.types import Duration, Labels, Name, Percent, Share
 
@@ -137,6 +138,10 @@ class ThresholdAlerts(Strict):
     truncations: Truncations = Field(default_factory=Truncations)
     cache_reads: CacheReads = Field(default_factory=CacheReads)
     output_speed: OutputSpeed = Field(default_factory=OutputSpeed)
+    credentials: Credentials = Field(default_factory=Credentials)
+    model_not_found: ModelNotFound = Field(default_factory=ModelNotFound)
+    client_errors: ClientErrors = Field(default_factory=ClientErrors)
+    upstream_degraded: UpstreamDegraded = Field(default_factory=UpstreamDegraded)
 
 
 class Budgets(Strict):
