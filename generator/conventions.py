@@ -177,6 +177,17 @@ CACHE_READ_SHARE_30M = "llm:cache_read_share:ratio_rate30m"
 OUTPUT_SPEED_5M = "llm:output_tokens_per_second:rate5m"
 OUTPUT_SPEED_30M = "llm:output_tokens_per_second:rate30m"
 
+# Windows, guards and holds of the fixed-threshold alerts (`alerts:`). The rules are built from them and the spec's
+# schema describes the thresholds with them, so the two cannot say different things.
+TTFT_WINDOW = "5m"
+BURST_WINDOW = "2m"  # four scrapes at a 30s interval, yet reacts within minutes
+BURST_MIN_FAILURES = 5
+# Sustained: above the line over 15m and over the last 5m, for a while; a 3-minute blip is neither.
+SUSTAINED_WINDOW, SUSTAINED_SHORT, SUSTAINED_MIN = "15m", "5m", 10
+TRUNCATION_WINDOW, TRUNCATION_HOLD = "1h", "10m"
+CACHE_WINDOW, CACHE_BASELINE, CACHE_HOLD = "30m", "1d", "15m"
+SPEED_WINDOW, SPEED_BASELINE, SPEED_HOLD = "30m", "1d", "15m"
+
 
 def server_error_share(window: str) -> str:
     return f"llm:server_errors:ratio_rate{window}"

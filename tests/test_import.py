@@ -1,5 +1,7 @@
 """Moving over from Sloth and OpenSLO, on Sloth's own examples: what comes along reads the same series."""
 
+import hashlib
+import re
 import subprocess
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from generator.tools import importers
 from generator.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
-SLOTH = ROOT.parent / "shared/peers/sloth/examples"
+SLOTH = ROOT / "tests/data/sloth"  # Sloth v0.16.0's examples, vendored with their licence (NOTICE)
 runner = CliRunner()
 
 
@@ -50,6 +52,13 @@ def test_what_cannot_come_along_is_listed_not_dropped(tmp_path):
     assert wifi.exit_code == 2 and "good-wifi-client-satisfaction: its queries are neither" in wifi.output
     assert not (tmp_path / "wifi.yaml").exists()
     assert runner.invoke(app, ["import", "sloth", str(ROOT / "slo.yaml")]).exit_code == 2  # not a Sloth spec
+
+
+def test_the_vendored_examples_are_sloths_own():
+    listed = dict((name, digest) for digest, name in re.findall(r"^([0-9a-f]{64})  (\S+)$", (SLOTH / "NOTICE").read_text(), re.M))
+    assert set(listed) == {p.name for p in SLOTH.glob("*.yml")} and (SLOTH / "LICENSE").is_file()
+    for name, digest in listed.items():
+        assert hashlib.sha256((SLOTH / name).read_bytes()).hexdigest() == digest, f"{name} differs from the upstream copy NOTICE names"
 
 
 def _spec_of(path: Path) -> dict:

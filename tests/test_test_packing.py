@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from generator import build
-from generator.compile import rule_tests
+from generator.compile.rule_tests import packing, scenarios
 from generator import ir
 from generator.ir import ExprCheck, Series
 from generator.write import write
@@ -28,7 +28,7 @@ def case(name, *series, check="up"):
 
 
 def test_slos_reading_disjoint_metrics_share_one_case():
-    packed = rule_tests._pack([
+    packed = packing.pack([
         (frozenset({AVAIL}), case("a: outage", f'{AVAIL}{{status_code="200"}}', check="a")),
         (frozenset(TTFT), case("t: outage", f'{TTFT[0]}{{le="3"}}', TTFT[1], check="t")),
     ])
@@ -40,7 +40,7 @@ def test_slos_reading_disjoint_metrics_share_one_case():
 
 def test_slos_with_the_very_same_input_share_it_once():
     series = f'{AVAIL}{{status_code="500"}}'
-    packed = rule_tests._pack([(frozenset({AVAIL}), case(f"s{i}: outage", series, check=f"s{i}")) for i in range(5)])
+    packed = packing.pack([(frozenset({AVAIL}), case(f"s{i}: outage", series, check=f"s{i}")) for i in range(5)])
     assert len(packed) == 1
     assert packed[0].series == (Series(series, "0+1x10"),)
     assert packed[0].name == "outage: s0, s1, s2 and 2 more SLOs"
@@ -49,14 +49,14 @@ def test_slos_with_the_very_same_input_share_it_once():
 def test_slos_reading_the_same_metric_with_other_traffic_never_share():
     first = case("a: outage", f'{AVAIL}{{status_code="200"}}')
     other = ir.TestCase("b: outage", (Series(f'{AVAIL}{{status_code="200"}}', "0+2x10"),))
-    assert rule_tests._pack([(frozenset({AVAIL}), first), (frozenset({AVAIL}), other)]) == [first, other]
+    assert packing.pack([(frozenset({AVAIL}), first), (frozenset({AVAIL}), other)]) == [first, other]
 
 
 def test_a_metric_an_slo_reads_but_gets_no_series_for_still_blocks_sharing():
     # b's selector reads the count series a puts in; sharing would hand b a's traffic.
     a = case("a: outage", TTFT[1])
     b = case("b: outage", f'{TTFT[0]}{{le="3"}}')
-    assert len(rule_tests._pack([(frozenset({TTFT[1]}), a), (frozenset(TTFT), b)])) == 2
+    assert len(packing.pack([(frozenset({TTFT[1]}), a), (frozenset(TTFT), b)])) == 2
 
 
 def _spec(slos: int) -> str:
@@ -97,16 +97,16 @@ def test_a_scenario_the_model_contradicts_names_the_slo(spec_file, monkeypatch):
     from generator.burnmodel import Traffic
 
     # An "outage" without a single failure: the page tier cannot fire, which must stop the build.
-    monkeypatch.setattr(rule_tests, "_outage", lambda shape: rule_tests.Scenario("full outage", Traffic.of([(300, 600, 0)])))
-    rule_tests._plans.cache_clear()
+    monkeypatch.setattr(scenarios, "outage", lambda shape: scenarios.Scenario("full outage", Traffic.of([(300, 600, 0)])))
+    scenarios.scenario_plans.cache_clear()
     try:
-        with pytest.raises(rule_tests.ScenarioError, match="^SLO avail-0, full outage: the critical tier did not fire$"):
+        with pytest.raises(scenarios.ScenarioError, match="^SLO avail-0, full outage: the critical tier did not fire$"):
             _cases(spec_file, _spec(1))
         # SLOs of one shape are planned once, for a stand-in: the error still names the SLO.
-        with pytest.raises(rule_tests.ScenarioError, match="^SLO avail-0, full outage: the critical tier did not fire$"):
+        with pytest.raises(scenarios.ScenarioError, match="^SLO avail-0, full outage: the critical tier did not fire$"):
             _cases(spec_file, _spec(2))
     finally:
-        rule_tests._plans.cache_clear()
+        scenarios.scenario_plans.cache_clear()
 
 
 COLLIDING = f"""\

@@ -9,13 +9,11 @@ from generator.compile.alert_rules import service_alert
 from generator.ir import AlertingRule, RecordingRule, RuleGroup
 from generator.resolve import ResolvedThresholds
 
-# 2m holds four scrapes at a 30s interval, yet reacts within minutes.
-BURST_WINDOW = "2m"
-MIN_FAILURES = 5
-# Sustained: above the line over 15m and over the last 5m, for a while; a 3-minute blip is neither.
-SUSTAINED_WINDOW, SUSTAINED_SHORT, SUSTAINED_MIN = "15m", "5m", 10
-CACHE_WINDOW, CACHE_BASELINE = "30m", "1d"
-SPEED_BASELINE = "1d"
+# In conventions, where the spec's schema descriptions read them too.
+BURST_WINDOW, MIN_FAILURES = conv.BURST_WINDOW, conv.BURST_MIN_FAILURES
+SUSTAINED_WINDOW, SUSTAINED_SHORT, SUSTAINED_MIN = conv.SUSTAINED_WINDOW, conv.SUSTAINED_SHORT, conv.SUSTAINED_MIN
+CACHE_WINDOW, CACHE_BASELINE = conv.CACHE_WINDOW, conv.CACHE_BASELINE
+SPEED_WINDOW, SPEED_BASELINE = conv.SPEED_WINDOW, conv.SPEED_BASELINE
 
 
 def _own(metric: str, t: ResolvedThresholds) -> q.Selector:
@@ -79,7 +77,7 @@ def _cache_reads(t: ResolvedThresholds) -> list[RecordingRule | AlertingRule]:
     return [
         RecordingRule(conv.CACHE_READ_SHARE_30M, expr, {conv.LABEL_SERVICE: t.service}),
         _alert(
-            t, "CacheReadsCollapsed", alert, conv.SEVERITY_TICKET, conv.CATEGORY_COST, "15m",
+            t, "CacheReadsCollapsed", alert, conv.SEVERITY_TICKET, conv.CATEGORY_COST, conv.CACHE_HOLD,
             f"{t.service}: prompt caching stopped working for {{{{ $labels.{conv.LABEL_FEATURE} }}}}",
             f"Cache reads are {{{{ $value | humanizePercentage }}}} of prompt tokens over the last {w}, after a day mostly above "
             f"{format_number(float(steady * 100))}%: the cache prefix changed or expired, and every request now pays full input price.",
@@ -97,13 +95,13 @@ def _output_speed(t: ResolvedThresholds) -> list[RecordingRule | AlertingRule]:
     keep = format_number(float(1 - t.speed_drop))
     return [
         RecordingRule(conv.OUTPUT_SPEED_5M, expr, labels),
-        RecordingRule(conv.OUTPUT_SPEED_30M, f"avg_over_time({fast}[30m])", labels),
+        RecordingRule(conv.OUTPUT_SPEED_30M, f"avg_over_time({fast}[{SPEED_WINDOW}])", labels),
         _alert(
             t, "OutputSpeedDegraded", f"{slow} < {keep} * quantile_over_time(0.5, {fast}[{SPEED_BASELINE}])",
-            conv.SEVERITY_TICKET, conv.CATEGORY_LATENCY, "15m",
+            conv.SEVERITY_TICKET, conv.CATEGORY_LATENCY, conv.SPEED_HOLD,
             f"{t.service}: {{{{ $labels.{conv.LABEL_MODEL} }}}} writes output more slowly than usual",
             f'{{{{ $labels.{conv.LABEL_MODEL} }}}} produced {{{{ $value | printf "%.1f" }}}} output tokens per second of request time over '
-            f"the last 30m, more than {format_number(float(t.speed_drop * 100))}% below its median of the last day: provider degradation, "
+            f"the last {SPEED_WINDOW}, more than {format_number(float(t.speed_drop * 100))}% below its median of the last day: provider degradation, "
             "queueing, or much shorter answers.",
         ),
     ]
@@ -113,7 +111,7 @@ def build(t: ResolvedThresholds) -> RuleGroup | None:
     labels = {conv.LABEL_SERVICE: t.service}
     rules: list[RecordingRule | AlertingRule] = []
     if t.ttft_bucket is not None:
-        rules.append(RecordingRule(conv.TTFT_P95, f"histogram_quantile(0.95, sum by (le) (rate({t.ttft_bucket}[5m])))", labels))
+        rules.append(RecordingRule(conv.TTFT_P95, f"histogram_quantile(0.95, sum by (le) (rate({t.ttft_bucket}[{conv.TTFT_WINDOW}])))", labels))
         for severity, seconds, hold in t.ttft_lines:
             rules.append(
                 _alert(
@@ -138,12 +136,12 @@ def build(t: ResolvedThresholds) -> RuleGroup | None:
             )
         )
     if t.responses is not None and t.truncated is not None:
-        expr = _share(t.truncated, t.responses, "1h")
+        expr = _share(t.truncated, t.responses, conv.TRUNCATION_WINDOW)
         rules.append(RecordingRule(conv.TRUNCATED_SHARE_1H, expr, labels))
         rules.append(
             _alert(
                 t, "MaxTokensTruncations", f"{_own(conv.TRUNCATED_SHARE_1H, t)} > {format_number(float(t.truncation_share))}",
-                conv.SEVERITY_TICKET, conv.CATEGORY_QUALITY, "10m",
+                conv.SEVERITY_TICKET, conv.CATEGORY_QUALITY, conv.TRUNCATION_HOLD,
                 f"{t.service}: answers cut off by max_tokens",
                 f"{{{{ $value | humanizePercentage }}}} of responses over the last hour stopped at max_tokens "
                 f"(line: {format_number(float(t.truncation_share * 100))}%): users get half answers. Raise max_tokens or shorten outputs.",

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from generator import conventions as conv
 from generator.spec.failure_alerts import ClientErrors, Credentials, ModelNotFound, UpstreamDegraded
 from generator.spec.strict import Strict
 from generator.spec.types import Duration, Labels, Name, Percent, Share
@@ -77,9 +78,9 @@ class TtftAlert(Strict):
     """p95 time to first token, from the ttft histogram."""
 
     enabled: bool = True
-    warning: Duration = Field("5s", description="p95 above this raises a warning...")
+    warning: Duration = Field("5s", description=f"p95 over the last {conv.TTFT_WINDOW} above this raises a warning...")
     warning_for: Duration = Field("5m", description="...once it lasts this long.")
-    critical: Duration = Field("15s", description="p95 above this pages...")
+    critical: Duration = Field("15s", description=f"p95 over the last {conv.TTFT_WINDOW} above this pages...")
     critical_for: Duration = Field("3m", description="...once it lasts this long.")
 
 
@@ -87,9 +88,11 @@ class ErrorBurst(Strict):
     """A burst of failed requests too short for the burn-rate alerts to care about yet."""
 
     enabled: bool = True
-    ratio: Percent = Field(5, description="Share of failed requests over 2m windows...")
+    ratio: Percent = Field(
+        5, description=f"Share of failed requests over the last {conv.BURST_WINDOW}, with at least {conv.BURST_MIN_FAILURES} failures in it..."
+    )
     hold: Duration = Field(
-        "5m", alias="for", description="...sustained this long raises a warning. Longer than a 3-minute blip, which the SLO budget absorbs."
+        "5m", alias="for", description="...sustained this long raises a warning. Keep it longer than the short blips the SLO budget absorbs."
     )
 
 
@@ -97,14 +100,20 @@ class Truncations(Strict):
     """Responses cut off by max_tokens: users get half answers."""
 
     enabled: bool = True
-    ratio: Percent = Field(10, description="Share of responses with stop_reason max_tokens over 1h that raises a warning.")
+    ratio: Percent = Field(
+        10, description=f"Share of responses with stop_reason max_tokens over the last {conv.TRUNCATION_WINDOW} that raises a warning "
+        f"once it lasts {conv.TRUNCATION_HOLD}."
+    )
 
 
 class ServerErrors(Strict):
     """Server-side failures (5xx, including 529 overloaded) that go on: the provider, not a blip."""
 
     enabled: bool = True
-    ratio: Share = Field(1, description="Share of requests answered 5xx/529 over both 15m and 5m...")
+    ratio: Share = Field(
+        1, description=f"Share of requests answered 5xx/529 over both the last {conv.SUSTAINED_WINDOW} and the last {conv.SUSTAINED_SHORT}, "
+        f"with at least {conv.SUSTAINED_MIN} of them over the {conv.SUSTAINED_WINDOW}..."
+    )
     hold: Duration = Field("10m", alias="for", description="...for this long raises a warning.")
 
 
@@ -112,8 +121,11 @@ class CacheReads(Strict):
     """Prompt caching that stopped working: the cache-read share of input tokens falls to zero."""
 
     enabled: bool = True
-    steady: Share = Field(10, description="A feature whose cache-read share stayed above this for the previous 6h counts as caching...")
-    collapsed: Share = Field(1, description="...and warns when the share over 30m falls below this.")
+    steady: Share = Field(
+        10, description=f"A feature counts as caching while the median over the previous {conv.CACHE_BASELINE} of its cache-read share of prompt "
+        f"tokens (each share over {conv.CACHE_WINDOW}) is above this..."
+    )
+    collapsed: Share = Field(1, description=f"...and warns once the share over the last {conv.CACHE_WINDOW} has stayed below this for {conv.CACHE_HOLD}.")
 
     @model_validator(mode="after")
     def _ordered(self) -> CacheReads:
@@ -126,7 +138,10 @@ class OutputSpeed(Strict):
     """Output tokens per second of request time, per model, against the model's own last day."""
 
     enabled: bool = True
-    drop: Share = Field(50, description="Warn when the 30m speed of a model falls this far below its 1-day average.")
+    drop: Share = Field(
+        50, description=f"Warn once a model's output speed averaged over the last {conv.SPEED_WINDOW} has stayed more than this share "
+        f"below its median over the previous {conv.SPEED_BASELINE} for {conv.SPEED_HOLD}."
+    )
 
 
 class ThresholdAlerts(Strict):

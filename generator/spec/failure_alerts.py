@@ -23,7 +23,7 @@ class ModelNotFound(Strict):
     enabled: bool = True
     ratio: Share = Field(50, description="Share of a model's requests answered 404 over 2m...")
     hold: Duration = Field("2m", alias="for", description="...for this long pages (critical), per model.")
-    min_events: int = Field(3, ge=1, description="At least this many 404s for the model in the 2m window.")
+    min_events: int = Field(3, ge=1, description="At least this many answers of 404 for the model in the 2m window.")
 
 
 class ClientErrors(Strict):

@@ -79,7 +79,7 @@ class Metrics(Strict):
     profile: Literal["prometheus-client", "claude-basic", "otel-genai", "litellm"] = Field(
         "prometheus-client",
         description=(
-            "Metric contract of the exporter. `prometheus-client`: the reference names in DESIGN.md; `claude-basic`: "
+            "Metric contract of the exporter. `prometheus-client`: the reference names in docs/design.md; `claude-basic`: "
             "`claude_requests_total{status=ok|error}`, `claude_latency_seconds`, `claude_tokens_total{direction}`, "
             "`claude_cost_usd_total`; `otel-genai`: OpenTelemetry GenAI metrics (OpenLLMetry, openai-v2, OpenLIT), failures "
             "told by `error_type`; `litellm`: the LiteLLM proxy's `callbacks: [prometheus]` metrics."
