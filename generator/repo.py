@@ -23,7 +23,7 @@ from generator.ir import Bundle, RuleFile, YamlDoc
 from generator.pipeline import compile_and_render
 from generator.render import render_document
 from generator.resolve import ResolvedService, ResolveError, resolve
-from generator.spec.load import Source, _problem, load_spec, parse_yaml
+from generator.spec.load import Source, _problem, load_spec, read_yaml
 from generator.spec.models import MAX_SLOS, Notifications
 
 SHARED_NOTIFICATIONS = "notifications.yaml"
@@ -49,7 +49,7 @@ def _shared(folder: Path) -> Notifications | None:
     if not path.exists():
         return None
     source = Source(str(path))
-    data = parse_yaml(path.read_text(encoding="utf-8"), source)
+    data = read_yaml(path, source)
     try:
         return Notifications.model_validate(data)
     except ValidationError as exc:

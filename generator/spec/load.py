@@ -67,11 +67,13 @@ def read_yaml(path: Path, source: Source, max_slos: int = MAX_SLOS) -> object:
         size = path.stat().st_size
         if size > limit:
             raise SpecError(str(path), [f"the file is {size:,} bytes; slogen reads at most {limit:,} ({max_slos} SLOs' worth): split it, one file per service"])
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise SpecError(str(path), ["file not found; pass the path of your slo.yaml"]) from None
     except UnicodeDecodeError as exc:
-        raise SpecError(str(path), [f"byte {exc.start} is not UTF-8 ({exc.reason}); save the file as UTF-8"]) from None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise SpecError(str(path), [f"{path}:{line}: byte {exc.start} is not UTF-8 ({exc.reason}); save the file as UTF-8"]) from None
     except OSError as exc:
         raise SpecError(str(path), [f"cannot read the file: {exc.strerror or exc}"]) from None
     return parse_yaml(text, source, max(200_000, NODES_PER_SLO * max_slos))
