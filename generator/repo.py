@@ -38,16 +38,25 @@ class Built:
 
 
 def spec_files(folder: Path) -> list[Path]:
-    specs = sorted(p for p in folder.glob("*.yaml") if p.name != SHARED_NOTIFICATIONS)
+    """Every spec of the folder, `.yaml` and `.yml` alike (a `.yml` left out would drop a service silently)."""
+    specs = sorted(p for p in (*folder.glob("*.yaml"), *folder.glob("*.yml")) if p.stem != Path(SHARED_NOTIFICATIONS).stem)
     if not specs:
-        raise SpecError(str(folder), [f"no *.yaml spec in this folder; put one slo.yaml per service here (and optionally {SHARED_NOTIFICATIONS})"])
+        raise SpecError(str(folder), [f"no *.yaml or *.yml spec in this folder; put one slo.yaml per service here (and optionally {SHARED_NOTIFICATIONS})"])
+    stems: dict[str, Path] = {}
+    for path in specs:
+        if path.stem in stems:
+            raise SpecError(str(path), [f"{stems[path.stem].name} is in this folder too; keep one of them"])
+        stems[path.stem] = path
     return specs
 
 
 def _shared(folder: Path) -> Notifications | None:
-    path = folder / SHARED_NOTIFICATIONS
-    if not path.exists():
+    found = [p for p in (folder / SHARED_NOTIFICATIONS, folder / SHARED_NOTIFICATIONS.replace(".yaml", ".yml")) if p.exists()]
+    if len(found) > 1:
+        raise SpecError(str(found[1]), [f"{found[0].name} is in this folder too; keep one of them"])
+    if not found:
         return None
+    path = found[0]
     source = Source(str(path))
     data = read_yaml(path, source)
     try:

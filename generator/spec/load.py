@@ -60,8 +60,9 @@ NODES_PER_SLO = 200
 MAX_DEPTH = 32
 
 
-def read_yaml(path: Path, source: Source, max_slos: int = MAX_SLOS) -> object:
-    """One YAML file's data, bounded in size, nesting and alias expansion; SpecError on anything else."""
+def read_yaml(path: Path, source: Source, max_slos: int = MAX_SLOS, documents: bool = False) -> object:
+    """One YAML file's data (a list of its documents with `documents`), bounded in size, nesting and
+    alias expansion; SpecError on anything else."""
     limit = max(16 * 1024 * 1024, BYTES_PER_SLO * max_slos)
     try:
         size = path.stat().st_size
@@ -76,7 +77,8 @@ def read_yaml(path: Path, source: Source, max_slos: int = MAX_SLOS) -> object:
         raise SpecError(str(path), [f"{path}:{line}: byte {exc.start} is not UTF-8 ({exc.reason}); save the file as UTF-8"]) from None
     except OSError as exc:
         raise SpecError(str(path), [f"cannot read the file: {exc.strerror or exc}"]) from None
-    return parse_yaml(text, source, max(200_000, NODES_PER_SLO * max_slos))
+    nodes = max(200_000, NODES_PER_SLO * max_slos)
+    return parse_yaml_all(text, source, nodes) if documents else parse_yaml(text, source, nodes)
 
 
 def load_spec(path: Path, max_slos: int = MAX_SLOS) -> tuple[Spec, Source]:
@@ -97,6 +99,27 @@ def load_spec(path: Path, max_slos: int = MAX_SLOS) -> tuple[Spec, Source]:
 def _short(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def parse_yaml_all(text: str, source: Source, max_nodes: int = 200_000) -> list[object]:
+    """Every document of a multi-document file (an import), under the bounds of `parse_yaml`."""
+    loader = LOADER(text)
+    budget = [max_nodes]
+    docs: list[object] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            _index(node, (len(docs),), source, budget)
+            docs.append(loader.construct_document(node))
+        return docs
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source.file}:{mark.line + 1}:{mark.column + 1}" if mark else source.file
+        raise SpecError(source.file, [f"{where}: YAML syntax error: {getattr(exc, 'problem', None) or exc}"]) from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise SpecError(source.file, [f"YAML value error: {exc}"]) from None
+    finally:
+        loader.dispose()
 
 
 def parse_yaml(text: str, source: Source, max_nodes: int = 200_000) -> object:
