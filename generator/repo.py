@@ -41,7 +41,7 @@ def spec_files(folder: Path) -> list[Path]:
     """Every spec of the folder, `.yaml` and `.yml` alike (a `.yml` left out would drop a service silently)."""
     specs = sorted(p for p in (*folder.glob("*.yaml"), *folder.glob("*.yml")) if p.stem != Path(SHARED_NOTIFICATIONS).stem)
     if not specs:
-        raise SpecError(str(folder), [f"no *.yaml or *.yml spec in this folder; put one slo.yaml per service here (and optionally {SHARED_NOTIFICATIONS})"])
+        raise SpecError(str(folder), [f"no *.yaml spec in this folder (nor *.yml); put one slo.yaml per service here (and optionally {SHARED_NOTIFICATIONS})"])
     stems: dict[str, Path] = {}
     for path in specs:
         if path.stem in stems:
