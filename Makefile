@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SLOGEN := $(VENV)/bin/slogen
 # A folder of specs, one per service, when slos/ exists; else the one slo.yaml.
-SPEC ?= $(if $(wildcard slos/*.yaml),slos,slo.yaml)
+SPEC ?= $(if $(wildcard slos/*.yaml slos/*.yml),slos,slo.yaml)
 OUT ?= out
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from generator import pipeline, repo
-from generator.errors import SlogenError
+from generator.errors import SlogenError, SpecError
 from generator.tools.explain import explain as explain_service
 from generator.harness.faults import FAULTS
 from generator.spec.models import MAX_SLOS, Spec
@@ -157,20 +157,22 @@ def _write_text(text: str, out: Path | None) -> None:
 
 
 def _import(kind: str, file: Path, out: Path | None) -> None:
-    import yaml
+    import tempfile
 
     from generator import yamlout
+    from generator.spec.load import Source, read_yaml
     from generator.tools import importers
 
-    try:
-        docs = list(yaml.safe_load_all(file.read_text(encoding="utf-8")))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        typer.echo(f"{file}: cannot read it as YAML: {exc}", err=True)
-        raise typer.Exit(2) from None
+    with user_errors():
+        docs = read_yaml(file, Source(str(file)), documents=True)
     try:
         draft = importers.from_sloth(docs[0] if docs else {}) if kind == "sloth" else importers.from_openslo(docs)
     except importers.ImportError_ as exc:
         typer.echo(f"{file}: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError) as exc:  # a field of the wrong shape
+        typer.echo(f"{file}: not a {kind} spec this importer reads: a field holds the wrong kind of value ({type(exc).__name__}: "
+                   f"{str(exc)[:120]}); check it against the {kind} format", err=True)
         raise typer.Exit(2) from None
     notes = [f"# - {n}" for n in draft.notes]
     header = [f"# Imported by slogen from {kind} {file.name}.", *(["# Not carried over, or changed:", *notes] if notes else [])]
@@ -180,6 +182,17 @@ def _import(kind: str, file: Path, out: Path | None) -> None:
     if not draft.spec["slos"]:
         typer.echo(f"{file}: nothing to import; see the notes above", err=True)
         raise typer.Exit(2)
+    # Nothing is written that `slogen build` would refuse: the draft goes through the same loader first.
+    with tempfile.TemporaryDirectory(prefix="slogen-import-") as tmp:
+        draft_path = Path(tmp) / (out.name if out is not None else "slo.yaml")
+        draft_path.write_text(text, encoding="utf-8")
+        try:
+            pipeline.load(draft_path)
+        except SpecError as exc:
+            problems = "\n".join(f"  {p.replace(str(draft_path), 'imported spec')}" for p in exc.problems)
+            typer.echo(f"{file}: the imported spec would not build, so nothing was written:\n{problems}\n"
+                       f"fix these in {file.name} and import again", err=True)
+            raise typer.Exit(2) from None
     _write_text(text, out)
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing
 import os
+import signal
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -101,7 +103,7 @@ class _Beside:
     def __init__(self, job: Callable[[], None]) -> None:
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
-        self._process = context.Process(target=self._run, args=(job, send), daemon=True)
+        self._process = context.Process(target=self._run, args=(job, send, os.getpid()), daemon=True)
         self._process.start()
         send.close()
 
@@ -111,7 +113,8 @@ class _Beside:
         self._process.join()
 
     @staticmethod
-    def _run(job: Callable[[], None], send) -> None:  # noqa: ANN001 - a Connection
+    def _run(job: Callable[[], None], send, parent: int) -> None:  # noqa: ANN001 - a Connection
+        _die_with(parent)
         try:
             job()
             result = ("ok", "", 0)
@@ -132,6 +135,19 @@ class _Beside:
             raise _Failed(value, code)
         if status == "bug":
             raise RuntimeError(f"compiling the tests failed (exit code {self._process.exitcode}):\n{value}")
+
+
+def _die_with(parent: int) -> None:
+    """A writer whose build was killed must stop too: it would go on filling a staging folder the
+    next build is about to clean, and hold out/'s lock. Linux kills it when its parent dies; the
+    parent may have died before this line ran."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: daemon processes still end with a parent that exits
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 class _Failed(SlogenError):

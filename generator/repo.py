@@ -23,7 +23,7 @@ from generator.ir import Bundle, RuleFile, YamlDoc
 from generator.pipeline import compile_and_render
 from generator.render import render_document
 from generator.resolve import ResolvedService, ResolveError, resolve
-from generator.spec.load import Source, _problem, load_spec, parse_yaml
+from generator.spec.load import Source, _problem, load_spec, read_yaml
 from generator.spec.models import MAX_SLOS, Notifications
 
 SHARED_NOTIFICATIONS = "notifications.yaml"
@@ -38,18 +38,27 @@ class Built:
 
 
 def spec_files(folder: Path) -> list[Path]:
-    specs = sorted(p for p in folder.glob("*.yaml") if p.name != SHARED_NOTIFICATIONS)
+    """Every spec of the folder, `.yaml` and `.yml` alike (a `.yml` left out would drop a service silently)."""
+    specs = sorted(p for p in (*folder.glob("*.yaml"), *folder.glob("*.yml")) if p.stem != Path(SHARED_NOTIFICATIONS).stem)
     if not specs:
-        raise SpecError(str(folder), [f"no *.yaml spec in this folder; put one slo.yaml per service here (and optionally {SHARED_NOTIFICATIONS})"])
+        raise SpecError(str(folder), [f"no *.yaml spec in this folder (nor *.yml); put one slo.yaml per service here (and optionally {SHARED_NOTIFICATIONS})"])
+    stems: dict[str, Path] = {}
+    for path in specs:
+        if path.stem in stems:
+            raise SpecError(str(path), [f"{stems[path.stem].name} is in this folder too; keep one of them"])
+        stems[path.stem] = path
     return specs
 
 
 def _shared(folder: Path) -> Notifications | None:
-    path = folder / SHARED_NOTIFICATIONS
-    if not path.exists():
+    found = [p for p in (folder / SHARED_NOTIFICATIONS, folder / SHARED_NOTIFICATIONS.replace(".yaml", ".yml")) if p.exists()]
+    if len(found) > 1:
+        raise SpecError(str(found[1]), [f"{found[0].name} is in this folder too; keep one of them"])
+    if not found:
         return None
+    path = found[0]
     source = Source(str(path))
-    data = parse_yaml(path.read_text(encoding="utf-8"), source)
+    data = read_yaml(path, source)
     try:
         return Notifications.model_validate(data)
     except ValidationError as exc:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 
 from generator import conventions as conv
@@ -68,12 +70,15 @@ def resolve(spec: Spec) -> ResolvedService:
         m.labels.model_dump(),
     )
     slos = []
-    seen: set[str] = set()
+    seen: dict[str, str] = {}
     for i, slo in enumerate(spec.slos):
-        if slo.name in seen:
-            problems.append(Problem(("slos", i, "name"), f"SLO name {slo.name!r} is used twice; names must be unique"))
+        # Alert names and runbook files keep only letters and digits, and some file systems ignore case.
+        key = re.sub(r"[^a-z0-9]", "", slo.name.lower())
+        if key in seen:
+            twice = "is used twice" if seen[key] == slo.name else f"and {seen[key]!r} differ only in case or separators, so they would share alert names and runbooks"
+            problems.append(Problem(("slos", i, "name"), f"SLO name {slo.name!r} {twice}; names must be unique"))
             continue
-        seen.add(slo.name)
+        seen[key] = slo.name
         try:
             slos.append(resolve_slo(spec, slo, profile, warnings))
         except ResolveError as exc:

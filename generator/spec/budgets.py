@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from generator import conventions as conv
 from generator.spec.failure_alerts import ClientErrors, Credentials, ModelNotFound, UpstreamDegraded
 from generator.spec.strict import Strict
-from generator.spec.types import Duration, Labels, Name, Percent, Share
+from generator.spec.types import Duration, Labels, LabelValue, Name, Number, Percent, Share, bounded
 
 
 class ModelPrice(Strict):
     """USD per million tokens."""
 
-    input: float = Field(ge=0, description="Fresh input tokens.")
-    output: float = Field(ge=0, description="Output tokens.")
-    cache_write: float = Field(0, ge=0, description="Prompt-cache writes.")
-    cache_read: float = Field(0, ge=0, description="Prompt-cache reads.")
+    input: Number = Field(ge=0, description="Fresh input tokens.")
+    output: Number = Field(ge=0, description="Output tokens.")
+    cache_write: Number = Field(0, ge=0, description="Prompt-cache writes.")
+    cache_read: Number = Field(0, ge=0, description="Prompt-cache reads.")
 
 
 class Pricing(Strict):
@@ -35,20 +35,20 @@ class Pricing(Strict):
 class Allocation(Strict):
     """A share of the spend with its own monthly budget: one feature, or the features a team owns."""
 
-    features: list[str] | None = Field(None, min_length=1, description="Values of the feature label it covers. Default: the allocation's name.")
-    monthly_usd: float = Field(gt=0, description="Its spend budget for 30 days, in USD.")
+    features: list[LabelValue] | None = Field(None, min_length=1, description="Values of the feature label it covers. Default: the allocation's name.")
+    monthly_usd: Number = Field(gt=0, description="Its spend budget for 30 days, in USD.")
     max_overspend: Percent | None = Field(None, description="Forecast line for this allocation. Default: the service's.")
     labels: Labels = Field(default_factory=dict, description="Extra labels on its alerts, e.g. `{team: search}` to route them to that team.")
 
 
 class CostBudget(Strict):
-    monthly_usd: float = Field(gt=0, description="Spend budget for 30 days, in USD.")
+    monthly_usd: Number = Field(gt=0, description="Spend budget for 30 days, in USD.")
     max_overspend: Percent = Field(120, description="Alert when the current pace puts 30-day spend above this share of the budget.")
-    per_request_usd: float | None = Field(None, gt=0, description="Alert when the average cost of a request exceeds this.")
+    per_request_usd: Annotated[float, Field(gt=0), AfterValidator(bounded)] | None = Field(None, description="Alert when the average cost of a request exceeds this.")
     source: Literal["tokens", "counter"] = Field(
         "tokens", description="`tokens`: cost is tokens x pricing; `counter`: the exporter's own USD counter (signal `cost`)."
     )
-    anomaly_factor: float = Field(3, gt=1, description="Alert when spend over 15m runs this many times above its 1-day average.")
+    anomaly_factor: Number = Field(3, gt=1, description="Alert when spend over 15m runs this many times above its 1-day average.")
     allocations: dict[Name, Allocation] = Field(
         default_factory=dict,
         description="Budgets of their own for some features or teams, e.g. `{search-team: {features: [search, rerank], monthly_usd: 800}}`.",
@@ -63,7 +63,7 @@ class RateLimitBudget(Strict):
     critical: Percent = Field(90, description="Utilisation that pages.")
     warning_for: Duration = Field("5m", description="How long utilisation must stay above `warning` before the warning.")
     critical_for: Duration = Field("2m", description="How long utilisation must stay above `critical` before the page.")
-    throttled_per_second: float = Field(0.1, gt=0, description="429 responses per second, per model, that raise a warning.")
+    throttled_per_second: Number = Field(0.1, gt=0, description="429 responses per second, per model, that raise a warning.")
     throttled_for: Duration = Field("5m", description="How long the 429 rate must stay above that before alerting.")
     stale_after: Duration = Field("15m", description="Alert when the remaining-gauge has not changed this long while requests flow.")
 
@@ -88,7 +88,7 @@ class ErrorBurst(Strict):
     """A burst of failed requests too short for the burn-rate alerts to care about yet."""
 
     enabled: bool = True
-    ratio: Percent = Field(
+    ratio: Share = Field(
         5, description=f"Share of failed requests over the last {conv.BURST_WINDOW}, with at least {conv.BURST_MIN_FAILURES} failures in it..."
     )
     hold: Duration = Field(
@@ -100,7 +100,7 @@ class Truncations(Strict):
     """Responses cut off by max_tokens: users get half answers."""
 
     enabled: bool = True
-    ratio: Percent = Field(
+    ratio: Share = Field(
         10, description=f"Share of responses with stop_reason max_tokens over the last {conv.TRUNCATION_WINDOW} that raises a warning "
         f"once it lasts {conv.TRUNCATION_HOLD}."
     )

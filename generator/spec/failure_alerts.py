@@ -14,7 +14,7 @@ class Credentials(Strict):
     enabled: bool = True
     ratio: Share = Field(50, description="Share of requests answered 401 or 403 over 2m, whatever the SLOs exclude...")
     hold: Duration = Field("2m", alias="for", description="...for this long pages (critical).")
-    min_events: int = Field(3, ge=1, description="At least this many such answers in the 2m window, so one stray 401 at night pages no one.")
+    min_events: int = Field(3, ge=1, le=1_000_000, description="At least this many such answers in the 2m window, so one stray 401 at night pages no one.")
 
 
 class ModelNotFound(Strict):
@@ -23,7 +23,7 @@ class ModelNotFound(Strict):
     enabled: bool = True
     ratio: Share = Field(50, description="Share of a model's requests answered 404 over 2m...")
     hold: Duration = Field("2m", alias="for", description="...for this long pages (critical), per model.")
-    min_events: int = Field(3, ge=1, description="At least this many answers of 404 for the model in the 2m window.")
+    min_events: int = Field(3, ge=1, le=1_000_000, description="At least this many answers of 404 for the model in the 2m window.")
 
 
 class ClientErrors(Strict):
@@ -36,7 +36,7 @@ class ClientErrors(Strict):
     hold: Duration = Field("15m", alias="for", description="...for this long.")
     critical: Share = Field(50, description="Page when this share of requests gets an excluded answer over 5m...")
     critical_for: Duration = Field("5m", description="...for this long.")
-    min_events: int = Field(10, ge=1, description="At least this many excluded answers in the window, for either severity.")
+    min_events: int = Field(10, ge=1, le=1_000_000, description="At least this many excluded answers in the window, for either severity.")
 
     @model_validator(mode="after")
     def _ordered(self) -> ClientErrors:
@@ -52,4 +52,4 @@ class UpstreamDegraded(Strict):
     enabled: bool = True
     ratio: Share = Field(10, description="Share of attempts failing with 5xx, 529, a timeout or a network error over both 15m and 5m...")
     hold: Duration = Field("10m", alias="for", description="...for this long raises a warning.")
-    min_events: int = Field(10, ge=1, description="At least this many failed attempts in 15m.")
+    min_events: int = Field(10, ge=1, le=1_000_000, description="At least this many failed attempts in 15m.")

@@ -53,60 +53,122 @@ def dotted_path(loc: Loc) -> str:
     return out
 
 
+# Bounds on what one spec file may make the loader do, whatever it holds. A spec of MAX_SLOS SLOs is
+# a few hundred kilobytes and a few tens of thousands of nodes, and nests eight deep.
+BYTES_PER_SLO = 16 * 1024
+NODES_PER_SLO = 200
+MAX_DEPTH = 32
+
+
+def read_yaml(path: Path, source: Source, max_slos: int = MAX_SLOS, documents: bool = False) -> object:
+    """One YAML file's data (a list of its documents with `documents`), bounded in size, nesting and
+    alias expansion; SpecError on anything else."""
+    limit = max(16 * 1024 * 1024, BYTES_PER_SLO * max_slos)
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise SpecError(str(path), [f"the file is {size:,} bytes; slogen reads at most {limit:,} ({max_slos} SLOs' worth): split it, one file per service"])
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+    except FileNotFoundError:
+        raise SpecError(str(path), ["file not found; pass the path of your slo.yaml"]) from None
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise SpecError(str(path), [f"{path}:{line}: byte {exc.start} is not UTF-8 ({exc.reason}); save the file as UTF-8"]) from None
+    except OSError as exc:
+        raise SpecError(str(path), [f"cannot read the file: {exc.strerror or exc}"]) from None
+    nodes = max(200_000, NODES_PER_SLO * max_slos)
+    return parse_yaml_all(text, source, nodes) if documents else parse_yaml(text, source, nodes)
+
+
 def load_spec(path: Path, max_slos: int = MAX_SLOS) -> tuple[Spec, Source]:
     """Parse and validate one spec file; raise SpecError (never a traceback) on any user mistake."""
     source = Source(str(path))
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError(str(path), ["file not found; pass the path of your slo.yaml"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(str(path), [f"cannot read the file: {exc}"]) from None
-    data = parse_yaml(text, source)
+    data = read_yaml(path, source, max_slos)
     if not isinstance(data, dict):
         raise source.error([Problem((), "the file must be a YAML mapping that starts with `version: 1`")])
     if data.get("version") != 1 or isinstance(data.get("version"), bool):  # YAML `true` equals 1 in Python
         got = data.get("version", "nothing")
-        raise source.error([Problem(("version",), f"expected `version: 1`, got {got!r}; this slogen reads spec version 1")])
+        raise source.error([Problem(("version",), f"expected `version: 1`, got {_short(got)}; this slogen reads spec version 1")])
     try:
         return Spec.model_validate(data, context={"max_slos": max_slos}), source
     except ValidationError as exc:
         raise source.error([_problem(err) for err in exc.errors()]) from None
 
 
-def parse_yaml(text: str, source: Source) -> object:
-    """safe_load, but duplicate keys are errors and every node's position is kept."""
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def parse_yaml_all(text: str, source: Source, max_nodes: int = 200_000) -> list[object]:
+    """Every document of a multi-document file (an import), under the bounds of `parse_yaml`."""
+    loader = LOADER(text)
+    budget = [max_nodes]
+    docs: list[object] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            _index(node, (len(docs),), source, budget)
+            docs.append(loader.construct_document(node))
+        return docs
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source.file}:{mark.line + 1}:{mark.column + 1}" if mark else source.file
+        raise SpecError(source.file, [f"{where}: YAML syntax error: {getattr(exc, 'problem', None) or exc}"]) from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise SpecError(source.file, [f"YAML value error: {exc}"]) from None
+    finally:
+        loader.dispose()
+
+
+def parse_yaml(text: str, source: Source, max_nodes: int = 200_000) -> object:
+    """safe_load, but duplicate keys are errors, every node's position is kept, and nesting and the
+    nodes aliases expand to are bounded (a "billion laughs" file is a few lines)."""
     loader = LOADER(text)
     try:
         node = loader.get_single_node()
         if node is None:
             raise SpecError(source.file, ["the file is empty; start it with `version: 1`"])
-        _index(node, (), source)
+        _index(node, (), source, [max_nodes])
         return loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source.file}:{mark.line + 1}:{mark.column + 1}" if mark else source.file
         reason = getattr(exc, "problem", None) or str(exc)
         raise SpecError(source.file, [f"{where}: YAML syntax error: {reason}"]) from None
+    except (ValueError, TypeError, OverflowError) as exc:  # a tag whose value YAML cannot construct, e.g. a date 2024-02-30
+        raise SpecError(source.file, [f"YAML value error: {exc}"]) from None
     finally:
         loader.dispose()
 
 
-def _index(node: yaml.Node, path: Loc, source: Source) -> None:
-    source.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+def _index(node: yaml.Node, path: Loc, source: Source, budget: list[int]) -> None:
+    line, col = node.start_mark.line + 1, node.start_mark.column + 1
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise SpecError(source.file, [f"{source.file}:{line}:{col}: {dotted_path(path)}: the file expands to too many values "
+                                      "(YAML aliases repeating aliases); write the repeated parts out, or use fewer levels of aliases"])
+    if len(path) > MAX_DEPTH:
+        raise SpecError(source.file, [f"{source.file}:{line}:{col}: nested more than {MAX_DEPTH} levels deep; no spec field is, "
+                                      "check the indentation or a YAML alias that refers to itself"])
+    source.positions[path] = (line, col)
     if isinstance(node, yaml.MappingNode):
         seen: set[object] = set()
         for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode):
+                raise SpecError(source.file, [f"{source.file}:{key.start_mark.line + 1}:{key.start_mark.column + 1}: "
+                                              f"{dotted_path(path)}: a key must be plain text, not a list or mapping"])
             name = key.value
             if name in seen:
                 line, col = key.start_mark.line + 1, key.start_mark.column + 1
                 raise SpecError(source.file, [f"{source.file}:{line}:{col}: {dotted_path((*path, name))}: key written twice; keep one"])
             seen.add(name)
-            _index(value, (*path, name), source)
+            _index(value, (*path, name), source, budget)
             source.positions[(*path, name)] = (key.start_mark.line + 1, key.start_mark.column + 1)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _index(item, (*path, i), source)
+            _index(item, (*path, i), source, budget)
 
 
 def _problem(err: dict) -> Problem:

@@ -5,6 +5,7 @@ Field descriptions double as editor help (the JSON Schema written by `slogen sch
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -41,9 +42,13 @@ from generator.spec.notify import (  # noqa: F401
     TimeRange,
     Webhook,
 )
+from generator import conventions as conv
+from generator.durations import parse_seconds
+from generator.spec import checks
 from generator.spec.strict import Strict
-from generator.spec.types import Duration, Labels, Name, Percent
+from generator.spec.types import Duration, LabelName, Labels, Name, Number, Percent, Text
 
+MIN_OBJECTIVE = 50.0  # below this, the slow-burn tiers need more bad events than there are events
 MAX_SLOS = 1000  # per file, unless the build is told otherwise (`--max-slos`, validation context "max_slos")
 
 
@@ -54,18 +59,33 @@ class SignalOverride(Strict):
     """Where one signal lives when your exporter names it differently from the profile."""
 
     metric: str | None = Field(None, description="Metric name (for histograms, the base name without _bucket/_count).")
-    buckets: list[float] | None = Field(None, description="Histogram bucket upper bounds (`le`) in seconds; latency thresholds must be one of them.")
+    buckets: list[Number] | None = Field(None, description="Histogram bucket upper bounds (`le`) in seconds; latency thresholds must be one of them.")
+
+    @field_validator("metric")
+    @classmethod
+    def _metric_name(cls, value: str | None) -> str | None:
+        # Dotted UTF-8 names (naming: utf8) are checked against the naming by `Metrics`.
+        if value is not None and (not value or len(value) > 200 or any(c in value for c in '"\\{}\n\r\x00')):
+            raise ValueError(f"{value[:60]!r} is not a metric name; use letters, digits, '_' and ':', e.g. myapp_llm_requests_total")
+        return value
+
+    @field_validator("buckets")
+    @classmethod
+    def _positive(cls, value: list[float] | None) -> list[float] | None:
+        if value is not None and (not value or any(b <= 0 for b in value) or len(set(value)) != len(value)):
+            raise ValueError("bucket bounds must be distinct numbers above 0, in seconds, e.g. [0.5, 1, 2.5, 5]")
+        return value
 
 
 class MetricLabels(Strict):
     """Label names of your metrics, when they differ from the profile's."""
 
-    model: str | None = Field(None, description="Label holding the model name.")
-    feature: str | None = Field(None, description="Label holding the product feature.")
-    status: str | None = Field(None, description="Label holding the HTTP status code (or `timeout` / `network`).")
-    token_type: str | None = Field(None, description="Label holding the token type (input, output, cache_read, cache_write).")
-    stop_reason: str | None = Field(None, description="Label holding the stop reason.")
-    dimension: str | None = Field(None, description="Label holding the rate-limit dimension.")
+    model: LabelName | None = Field(None, description="Label holding the model name.")
+    feature: LabelName | None = Field(None, description="Label holding the product feature.")
+    status: LabelName | None = Field(None, description="Label holding the HTTP status code (or `timeout` / `network`).")
+    token_type: LabelName | None = Field(None, description="Label holding the token type (input, output, cache_read, cache_write).")
+    stop_reason: LabelName | None = Field(None, description="Label holding the stop reason.")
+    dimension: LabelName | None = Field(None, description="Label holding the rate-limit dimension.")
 
 
 SignalName = Literal[
@@ -111,6 +131,22 @@ class Metrics(Strict):
     labels: MetricLabels = Field(default_factory=MetricLabels, description="Label name overrides.")
     signals: dict[SignalName, SignalOverride] = Field(default_factory=dict, description="Per-signal overrides of metric names and buckets.")
 
+    @model_validator(mode="after")
+    def _readable(self) -> Metrics:
+        # A metric name Prometheus 2 cannot parse; only Prometheus 3's quoted names (naming: utf8) may hold more.
+        for name, signal in self.signals.items():
+            if signal.metric is not None and self.naming != "utf8" and not re.fullmatch(r"[a-zA-Z_:][a-zA-Z0-9_:]*", signal.metric):
+                raise ValueError(f"signals.{name}.metric {signal.metric[:60]!r} is not a Prometheus metric name; use letters, digits, "
+                                 "'_' and ':', not starting with a digit (dotted names need naming: utf8 and Prometheus 3)")
+        shortest = parse_seconds(conv.RATE_BASE_WINDOW)
+        if 2 * parse_seconds(self.scrape_interval) > shortest:
+            raise ValueError(f"scrape_interval {self.scrape_interval} leaves fewer than two scrapes in the {conv.RATE_BASE_WINDOW} burn "
+                             f"windows, so rate() sees nothing; scrape at least every {shortest / 2:g}s")
+        if parse_seconds(self.evaluation_interval) > shortest:
+            raise ValueError(f"evaluation_interval {self.evaluation_interval} is longer than the {conv.RATE_BASE_WINDOW} burn windows, "
+                             f"so alerts would skip whole windows; evaluate at least every {conv.RATE_BASE_WINDOW}")
+        return self
+
 # --- SLOs --------------------------------------------------------------------------------------
 
 
@@ -138,6 +174,12 @@ class AvailabilitySLI(Strict):
             "claude-basic has no codes."
         ),
     )
+
+
+    @field_validator("good_status", "bad_status")
+    @classmethod
+    def _re2(cls, value: str | None) -> str | None:
+        return None if value is None else checks.re2(value)
 
 
 class LatencySLI(Strict):
@@ -172,14 +214,14 @@ class Alerting(Strict):
         "as it does below about 99.9%; `slogen explain` shows its threshold and detection time. Default true.",
     )
     min_events: int | None = Field(
-        None, ge=0, description="Bad events the long window must hold before a burn alert fires, so one failure at low traffic never pages. Default 5."
+        None, ge=0, le=1_000_000, description="Bad events the long window must hold before a burn alert fires, so one failure at low traffic never pages. Default 5."
     )
     nodata_for: Duration | None = Field(None, description="How long the SLI's metric must be absent before the no-data alert fires. Default 5m.")
 
 
 class SLO(Strict):
     name: Name = Field(description="Short name, unique in the file; used in alert labels, rule names and file names.")
-    description: str = Field("", description="What this SLO protects, in plain words; shown in alerts and runbooks.")
+    description: Text = Field("", description="What this SLO protects, in plain words; shown in alerts and runbooks.")
     objective: Percent = Field(description="Target share of good events, in percent, e.g. 99.5.")
     window: Duration = Field("30d", description="Rolling period of the error budget: 7d, 28d or 30d.")
     sli: SLI
@@ -191,6 +233,11 @@ class SLO(Strict):
     def _objective_range(cls, value: float) -> float:
         if not 0 < value < 100:
             raise ValueError(f"{value:g} must be above 0 and below 100 (percent): 100 leaves no error budget to alert on")
+        if value < MIN_OBJECTIVE:
+            raise ValueError(
+                f"{value:g}% leaves a {100 - value:g}% error budget, too loose for burn-rate alerts (they need the budget under "
+                f"{100 - MIN_OBJECTIVE:g}% of events); write the share of good events, e.g. 99.5 for 99.5%, at least {MIN_OBJECTIVE:g}"
+            )
         return value
 
 
@@ -200,11 +247,17 @@ class Links(Strict):
         None, description="Base URL of the Grafana that loads out/grafana/, e.g. https://grafana.example.com; alerts then carry a `dashboard_url`."
     )
 
+    @field_validator("runbooks", "grafana")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        # Copied into alert annotations, which Prometheus expands as Go templates.
+        return None if value is None else checks.link_base(value)
+
 
 class Kubernetes(Strict):
     """Set it, and out/kubernetes/ holds a PrometheusRule, the AlertmanagerConfig, dashboard ConfigMaps and a kustomization.yaml."""
 
-    namespace: str | None = Field(
+    namespace: checks.DnsLabel | None = Field(
         None,
         description="Namespace of the generated objects. prometheus-operator only routes alerts whose `namespace` label "
         "equals the AlertmanagerConfig's, so when set every alert carries that label.",
@@ -225,7 +278,7 @@ class Spec(Strict):
 
     version: Literal[1] = Field(description="Spec format version; only 1 exists.")
     service: Name = Field(description="Service name; every alert carries it as the `service` label.")
-    description: str = Field("", description="What the service does.")
+    description: Text = Field("", description="What the service does.")
     labels: Labels = Field(default_factory=dict, description="Labels added to every alert, e.g. {team: ai-platform}.")
     links: Links = Field(default_factory=Links)
     metrics: Metrics = Field(default_factory=Metrics)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator, model_validator
 
+from generator.spec import checks
 from generator.spec.strict import Strict
-from generator.spec.types import Duration, Name
+from generator.spec.types import Duration, LabelName, Name
 
 
 # Keys that hold credentials in Alertmanager; the spec only ever names a file that holds them.
@@ -31,20 +32,20 @@ class Secretless(Strict):
 
 
 class Slack(Secretless):
-    channel: str = Field(description="Channel to post to, e.g. '#claude-api-alerts'.")
-    api_url_file: str = Field(description="File holding the Slack webhook URL (a secret: never put the URL itself here).")
+    channel: checks.Line = Field(description="Channel to post to, e.g. '#claude-api-alerts'.")
+    api_url_file: checks.SecretFile = Field(description="File holding the Slack webhook URL (a secret: never put the URL itself here).")
 
 
 class PagerDuty(Secretless):
-    routing_key_file: str = Field(description="File holding the Events v2 routing key.")
+    routing_key_file: checks.SecretFile = Field(description="File holding the Events v2 routing key.")
 
 
 class Email(Secretless):
-    to: list[str] = Field(min_length=1, description="Recipients.")
+    to: list[checks.EmailAddress] = Field(min_length=1, description="Recipients.")
 
 
 class Webhook(Secretless):
-    url: str = Field(description="Endpoint URL. Alertmanager 0.25 cannot read it from a file, so it must carry no credentials.")
+    url: checks.Url = Field(description="Endpoint URL. Alertmanager 0.25 cannot read it from a file, so it must carry no credentials.")
 
     @field_validator("url")
     @classmethod
@@ -55,7 +56,7 @@ class Webhook(Secretless):
 
 
 class Opsgenie(Secretless):
-    api_key_file: str = Field(description="File holding the Opsgenie API key.")
+    api_key_file: checks.SecretFile = Field(description="File holding the Opsgenie API key.")
 
 
 class Receiver(Strict):
@@ -75,14 +76,14 @@ class Receiver(Strict):
 
 
 class Grouping(Strict):
-    group_by: list[str] | None = Field(None, description="Labels that group alerts into one notification.")
+    group_by: list[checks.GroupLabel] | None = Field(None, description="Labels that group alerts into one notification.")
     group_wait: Duration | None = Field(None, description="How long to wait for more alerts of a new group.")
     group_interval: Duration | None = Field(None, description="How long to wait before notifying about changes to a group.")
     repeat_interval: Duration | None = Field(None, description="How long to wait before repeating a notification.")
 
 
 class Route(Grouping):
-    match: dict[str, str] = Field(default_factory=dict, description="Alert labels that must all be equal, e.g. {severity: critical}.")
+    match: dict[LabelName, checks.Line] = Field(default_factory=dict, description="Alert labels that must all be equal, e.g. {severity: critical}.")
     receivers: list[str] = Field(min_length=1, description="Receivers (names from `receivers`) told when the route matches.")
     stop: bool = Field(False, description="When this route matches, later routes are not tried. By default every matching route notifies.")
     active_time_intervals: list[str] = Field(default_factory=list, description="Notify only inside these time intervals.")
@@ -90,25 +91,31 @@ class Route(Grouping):
 
 
 class TimeRange(Strict):
-    start_time: str = Field(description="HH:MM")
-    end_time: str = Field(description="HH:MM")
+    start_time: checks.ClockTime = Field(description="HH:MM")
+    end_time: checks.ClockTime = Field(description="HH:MM")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TimeRange:
+        if self.start_time >= self.end_time:
+            raise ValueError(f"start_time {self.start_time} must be before end_time {self.end_time}; split a range past midnight in two")
+        return self
 
 
 class TimeInterval(Strict):
     """Alertmanager's time interval: every given field must match."""
 
     times: list[TimeRange] = Field(default_factory=list)
-    weekdays: list[str] = Field(default_factory=list, description="e.g. ['monday:friday'].")
-    days_of_month: list[str] = Field(default_factory=list)
-    months: list[str] = Field(default_factory=list)
-    location: str | None = Field(None, description="Time zone, e.g. Europe/Paris.")
+    weekdays: list[checks.Weekdays] = Field(default_factory=list, description="e.g. ['monday:friday'].")
+    days_of_month: list[checks.DaysOfMonth] = Field(default_factory=list)
+    months: list[checks.Months] = Field(default_factory=list)
+    location: checks.TimeZone | None = Field(None, description="Time zone, e.g. Europe/Paris.")
 
 
 class Smtp(Secretless):
-    smarthost: str = Field(description="host:port of the mail relay.")
-    sender: str = Field(alias="from", description="From address.")
-    auth_username: str | None = None
-    auth_password_file: str | None = Field(None, description="File holding the SMTP password.")
+    smarthost: checks.HostPort = Field(description="host:port of the mail relay.")
+    sender: checks.EmailAddress = Field(alias="from", description="From address.")
+    auth_username: checks.Line | None = None
+    auth_password_file: checks.SecretFile | None = Field(None, description="File holding the SMTP password.")
     require_tls: bool = True
 
 

@@ -16,10 +16,12 @@ from generator.tools.lint.pint import Pint
 from generator.tools.lint.promql_parse import PromqlParse
 from generator.tools.lint.promtool import CheckRules, TestRules
 from generator.tools.lint.rate_window import RateWindow
+from generator.tools.lint.secrets import ObjectSize, SecretScan
 
 CHECKS: tuple[Check, ...] = (
     Drift(), PromqlParse(), RateWindow(), Runbook(), Tested(), Schema(), Identity(), Grid(), QueryParse(), Sources(),
     CheckConfig(), Routes(), Templates(), CheckRules(), TestRules(), Pint(), Crd(), Kustomization(), Portable(), VmalertDryRun(),
+    SecretScan(), ObjectSize(),
 )
 
 
