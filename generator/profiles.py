@@ -116,8 +116,9 @@ PROMETHEUS_CLIENT = Profile(
         "tokens": Signal("claude_api_tokens_total", "counter"),
         "cost": Signal("claude_api_cost_usd_total", "counter"),
         "responses": Signal("claude_api_responses_total", "counter"),
-        "ratelimit_limit": Signal("claude_api_ratelimit_limit", "gauge"),
-        "ratelimit_remaining": Signal("claude_api_ratelimit_remaining", "gauge"),
+        # Read from one client's response headers: per model and dimension, never per feature.
+        "ratelimit_limit": Signal("claude_api_ratelimit_limit", "gauge", labels={"feature": None}),
+        "ratelimit_remaining": Signal("claude_api_ratelimit_remaining", "gauge", labels={"feature": None}),
     },
     labels={"model": "model", "feature": "feature", "status": "status_code", "token_type": "type", "stop_reason": "stop_reason", "dimension": "dimension"},
 )
