@@ -10,12 +10,13 @@ import yaml
 from generator import build, conventions as conv
 from generator.tools import lint
 from generator.tools.lint.base import Context, Severity
-from generator.tools.lint.dashboards import SCHEMA, Grid, Identity, QueryParse, Schema, Sources, metric_names, panels, queries
+from generator.tools.lint.dashboards import SCHEMA, Grid, Identity, QueryParse, Schema, Sources, Variables, defined, metric_names, panels, queries, referenced
 from generator.write import write
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_SCHEMA = ROOT.parent / "shared" / "grafana-schema" / "dashboard.jsonschema.json"
-CHECKS = (Schema(), Identity(), Grid(), QueryParse(), Sources())
+CHECKS = (Schema(), Identity(), Grid(), QueryParse(), Sources(), Variables())
+GOLDEN = ROOT / "tests/golden"
 
 
 def boards(out: Path) -> dict[str, dict]:
@@ -225,3 +226,38 @@ def test_past_a_few_dozen_slos_one_row_repeats_over_an_slo_variable_and_the_boar
     assert _problems(many, Schema()) == [] and _problems(many, QueryParse()) == [] and _problems(many, Sources()) == []
     assert _problems(many, Grid()) == [] and _problems(many, Identity()) == []
     assert (many / "grafana/dashboards/fleet-slos.json").stat().st_size < (few / "grafana/dashboards/fleet-slos.json").stat().st_size / 5
+
+
+def test_every_variable_a_golden_board_reads_is_defined_on_that_board():
+    """Grafana sends an undefined `$feature` to Prometheus as it is, and the panel matches nothing (issue 28)."""
+    checked = 0
+    for expected in sorted(GOLDEN.glob("*/expected")):
+        for name, board in boards(expected).items():
+            known = defined(board)
+            for title, expr in queries(board):
+                assert referenced(expr) <= known, (expected.parent.name, name, title, referenced(expr) - known)
+                checked += 1
+        assert _problems(expected, Variables()) == []
+    assert checked > 400  # every golden bundle's boards, not an empty glob
+
+
+def test_boards_have_a_variable_only_for_labels_the_request_series_carry():
+    for case, expected in (("reference", ["datasource", "model", "feature"]), ("litellm", ["datasource", "model"]),
+                           ("claude-basic", ["datasource", "model"]), ("otel-genai", ["datasource", "model"])):
+        for board in boards(GOLDEN / case / "expected").values():
+            assert [v["name"] for v in board["templating"]["list"] if v["name"] != "slo"] == expected, case
+
+
+def test_a_query_reading_an_undefined_variable_is_a_bug(bundle):
+    def feature_gone(board):
+        board["templating"]["list"] = [v for v in board["templating"]["list"] if v["name"] != "feature"]
+        board["panels"][1]["targets"][0]["expr"] += ' * on () group_left x{feature=~"${feature:regex}", y="[[model]]", z="$1"}'
+
+    before = boards(bundle)["claude-assistant-overview"]
+    _edit(bundle, feature_gone)
+    problems = _problems(bundle, Variables())
+    filtered = {f"claude-assistant-overview.json: {title}" for title, expr in queries(before) if '"$feature"' in expr}
+    assert "claude-assistant-overview.json: Request rate" in filtered
+    assert {p.where for p in problems} == filtered
+    assert {p.message.split(",")[0] for p in problems} == {"reads $feature"}  # $model is defined; $1 is a regex group
+    assert all(p.severity == Severity.BUG for p in problems)
