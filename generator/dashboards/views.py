@@ -127,7 +127,8 @@ def ratelimits(qs: Queries) -> Board:
     b.row("Headroom")
     b.add(dial("Utilisation now", "1 - remaining/limit per model and dimension.", used, lines), 24, 7)
     b.add(graph("Utilisation", "Per model and dimension, with the warning and critical lines.", used, unit="percentunit", lines=lines), 12)
-    throttled = Query(str(qs.rec(conv.THROTTLED_RATE)), legend(conv.LABEL_MODEL))
+    # No 429 yet records nothing: the panel reads 0 then, not No data.
+    throttled = Query(f"{qs.rec(conv.THROTTLED_RATE)} or on () vector(0)", legend(conv.LABEL_MODEL))
     b.add(graph("429 responses per second", "Requests refused by the provider's rate limits.", throttled, unit="reqps", lines=(Line(rl.throttled_per_second, WARN),)), 12)
     model, dimension = qs.label("model", "ratelimit_remaining"), qs.label("dimension", "ratelimit_remaining")
     by = f"{model}, {dimension}"
