@@ -269,7 +269,9 @@ LITELLM = Profile(
                 ("cache_read", "litellm_input_cached_tokens_metric_total"),
                 ("cache_write", "litellm_input_cache_creation_tokens_metric_total"),
             ),
-            input_includes_cache=True,  # measured on the captured exposition: input = fresh + cache reads
+            # Measured on LiteLLM 1.108 in front of Anthropic: input = fresh + cache reads + cache writes
+            # (265,201 = 59,377 + 82,944 + 122,880), so slogen takes both cache counters out of it before pricing.
+            input_includes_cache=True,
         ),
         "cost": Signal("litellm_spend_metric_total", "counter"),
     },

@@ -56,10 +56,10 @@ class Queries:
         """Whether `signal`'s series tell `canonical` values apart (a panel split by it shows more than one total)."""
         return self.label(canonical, signal) is not None
 
-    def tokens(self, op: str, kind: str, by: str = "") -> str:
-        """Raw token rate of some kinds, for profiles whose tokens no recording holds; `by` a canonical label."""
-        source = self.service.thresholds.tokens.only(op, kind).plus(*self._chosen("tokens"))
-        return source.rate(RATE, {by: self.label(by, "tokens")} if by else {})
+    def tokens(self, kind: str, by: str = "", source: q.Source | None = None) -> str:
+        """Raw token rate of one kind (or of `source`), for profiles whose tokens no recording holds; `by` a canonical label."""
+        chosen = (source or self.service.thresholds.tokens.only("=", kind)).plus(*self._chosen("tokens"))
+        return chosen.rate(RATE, {by: self.label(by, "tokens")} if by else {})
 
     def kept(self, recording: str) -> frozenset[str]:
         """Canonical labels a recording keeps, from the same label maps its rule groups by (compile/*_rules.py)."""

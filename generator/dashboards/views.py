@@ -39,7 +39,7 @@ def overview(qs: Queries) -> Board:
     if qs.has(conv.OUTPUT_SPEED_5M):
         speed = Query(str(qs.rec(conv.OUTPUT_SPEED_5M)), legend(conv.LABEL_MODEL) if conv.LABEL_MODEL in qs.kept(conv.OUTPUT_SPEED_5M) else "all models")
     elif qs.service.profile.has("tokens") and qs.service.profile.has("duration"):
-        speed = Query(f"{qs.tokens('=', 'output', conv.LABEL_MODEL)} / {qs.rate(qs.raw('duration', suffix='_sum'), qs.label('model', 'duration'))}", legend(conv.LABEL_MODEL))
+        speed = Query(f"{qs.tokens('output', conv.LABEL_MODEL)} / {qs.rate(qs.raw('duration', suffix='_sum'), qs.label('model', 'duration'))}", legend(conv.LABEL_MODEL))
     else:
         return b
     b.add(graph("Output tokens per second", "Output tokens per second of request time, by model.", speed), 24)
@@ -84,7 +84,7 @@ def tokens(qs: Queries) -> Board:
     if qs.has(conv.TOKENS_RATE):
         per_type = lambda kind: f"sum({qs.rec(conv.TOKENS_RATE, q.Matcher(conv.LABEL_TOKEN_TYPE, '=', kind))})"  # noqa: E731
     elif qs.service.profile.has("tokens"):
-        per_type = lambda kind: qs.tokens("=", kind)  # noqa: E731
+        per_type = lambda kind: qs.tokens(kind)  # noqa: E731
     else:
         return b
     kinds = ("input", "output", "cache_read", "cache_write") if t.counts_cache_reads else ("input", "output")
@@ -100,9 +100,8 @@ def tokens(qs: Queries) -> Board:
         where = "By feature; " if by_feature else ""
         b.add(graph("Cache-read share of prompt tokens (30m)", f"{where}CacheReadsCollapsed warns below the red line where it was steady.", share, unit="percentunit", lines=(Line(float(collapsed), CRIT), Line(float(steady), "green"))), 12)
     elif t.counts_cache_reads:
-        # Where input tokens already count the cache (LiteLLM), the prompt is the input alone.
         by_feature = qs.splits("tokens", conv.LABEL_FEATURE)
-        share = f"{qs.tokens('=', 'cache_read', conv.LABEL_FEATURE)} / {qs.tokens(*t.prompt_kinds, conv.LABEL_FEATURE)}"
+        share = f"{qs.tokens('cache_read', conv.LABEL_FEATURE)} / {qs.tokens('', conv.LABEL_FEATURE, t.prompt)}"
         b.add(graph("Cache-read share of prompt tokens", "By feature." if by_feature else "All features.", Query(share, legend(qs.label(conv.LABEL_FEATURE, "tokens")) if by_feature else "all features"), unit="percentunit"), 12)
     if t.responses is None and not (qs.service.profile.has("responses") and qs.label("stop_reason", "responses")):
         return b
