@@ -261,3 +261,37 @@ def test_a_query_reading_an_undefined_variable_is_a_bug(bundle):
     assert {p.where for p in problems} == filtered
     assert {p.message.split(",")[0] for p in problems} == {"reads $feature"}  # $model is defined; $1 is a regex group
     assert all(p.severity == Severity.BUG for p in problems)
+
+
+def test_a_panel_that_can_have_no_data_is_left_out_and_the_build_says_why():
+    notes = {case: [w for w in build(GOLDEN / case / "slo.yaml")[0].warnings if w.startswith("dashboard ")] for case in ("reference", "litellm", "otel-genai")}
+    assert notes["reference"] == []
+    assert notes["litellm"] == [
+        "dashboard llm-gateway / Cost leaves out 'Spend by feature': profile litellm has no feature label on its cost series; "
+        "set metrics.labels.feature to the exporter's label that holds it"
+    ]
+    assert any("'Tokens per request: cache_read, cache_write'" in n and "cache" in n for n in notes["otel-genai"])
+    litellm = boards(GOLDEN / "litellm/expected")
+    assert "Spend by feature" not in titles(litellm["llm-gateway-cost"]) and "Spend by model" in titles(litellm["llm-gateway-cost"])
+    otel = next(p for p in panels(boards(GOLDEN / "otel-genai/expected")["otel-assistant-tokens"]) if p["title"] == "Tokens per request")
+    assert [t["legendFormat"] for t in otel["targets"]] == ["input", "output"]
+
+
+def test_naming_the_feature_label_brings_the_split_back(spec_file, tmp_path):
+    spec = spec_file(
+        """\
+        version: 1
+        service: gw
+        metrics: {profile: litellm, labels: {feature: team}}
+        slos: [{name: availability, objective: 99.5, sli: {availability: {}}}]
+        budgets: {cost: {monthly_usd: 100, source: counter}}
+        """
+    )
+    bundle, rendered = build(spec)
+    write(tmp_path, rendered)
+    assert not [w for w in bundle.warnings if w.startswith("dashboard ")]
+    cost = boards(tmp_path)["gw-cost"]
+    assert [v["name"] for v in cost["templating"]["list"]] == ["datasource", "model", "feature"]
+    spend = next(p for p in panels(cost) if p["title"] == "Spend by feature")
+    assert spend["targets"][0]["expr"] == 'sum by (feature) (llm:cost_usd:rate5m{service="gw", model=~"$model", feature=~"$feature"}) * 3600'
+    assert _problems(tmp_path, Variables()) == []
