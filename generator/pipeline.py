@@ -71,7 +71,7 @@ def write_bundle(service: ResolvedService, out: Path, parallel_from: int = PARAL
         for other in others:
             other.join()
         written = stage.count()
-    return Bundle(files={}, warnings=service.warnings), written
+    return Bundle(files={}, warnings=(*service.warnings, *digest.notes)), written
 
 
 def _write_tests(service: ResolvedService, stage: Staging) -> None:

@@ -116,8 +116,9 @@ PROMETHEUS_CLIENT = Profile(
         "tokens": Signal("claude_api_tokens_total", "counter"),
         "cost": Signal("claude_api_cost_usd_total", "counter"),
         "responses": Signal("claude_api_responses_total", "counter"),
-        "ratelimit_limit": Signal("claude_api_ratelimit_limit", "gauge"),
-        "ratelimit_remaining": Signal("claude_api_ratelimit_remaining", "gauge"),
+        # Read from one client's response headers: per model and dimension, never per feature.
+        "ratelimit_limit": Signal("claude_api_ratelimit_limit", "gauge", labels={"feature": None}),
+        "ratelimit_remaining": Signal("claude_api_ratelimit_remaining", "gauge", labels={"feature": None}),
     },
     labels={"model": "model", "feature": "feature", "status": "status_code", "token_type": "type", "stop_reason": "stop_reason", "dimension": "dimension"},
 )
@@ -268,7 +269,9 @@ LITELLM = Profile(
                 ("cache_read", "litellm_input_cached_tokens_metric_total"),
                 ("cache_write", "litellm_input_cache_creation_tokens_metric_total"),
             ),
-            input_includes_cache=True,  # measured on the captured exposition: input = fresh + cache reads
+            # Measured on LiteLLM 1.108 in front of Anthropic: input = fresh + cache reads + cache writes
+            # (265,201 = 59,377 + 82,944 + 122,880), so slogen takes both cache counters out of it before pricing.
+            input_includes_cache=True,
         ),
         "cost": Signal("litellm_spend_metric_total", "counter"),
     },

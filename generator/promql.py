@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, cached_property, lru_cache
 
 from generator.durations import format_number
@@ -252,20 +252,24 @@ class Source:
     parts: tuple[tuple[Selector, str | None], ...]  # (selector, the kind it counts; None: `label` says)
     key: str  # canonical label of the kind, e.g. `type`
     label: str | None = None  # the exporter's label for it, when one selector holds every kind
+    # Where one kind's counter counts other kinds too (LiteLLM's input counts cache reads and writes): that kind,
+    # and the counters subtracted from it so each token is counted, and priced, once.
+    gross: str | None = None
+    within: tuple[Selector, ...] = ()
 
     @staticmethod
     def of(selector: Selector, key: str, label: str | None) -> Source:
         return Source(((selector, None),), key, label)
 
     def plus(self, *more: Matcher) -> Source:
-        return Source(tuple((s.plus(*more), k) for s, k in self.parts), self.key, self.label)
+        return replace(self, parts=tuple((s.plus(*more), k) for s, k in self.parts), within=tuple(s.plus(*more) for s in self.within))
 
     def only(self, op: str, value: str) -> Source:
         """The kinds equal (`=`) or not equal (`!=`) to `value`."""
         if self.label is not None:
             return Source(tuple((s.plus(Matcher(self.label, op, value)), k) for s, k in self.parts), self.key, self.label)
         keep = tuple((s, k) for s, k in self.parts if (k == value) == (op == "="))
-        return Source(keep, self.key, None)
+        return replace(self, parts=keep)
 
     @property
     def empty(self) -> bool:
@@ -287,8 +291,16 @@ class Source:
         rendered = []
         for selector, kind in self.parts:
             expr = summed_rate(selector, window, others)
+            if kind is not None and kind == self.gross:
+                expr = self._net(expr, window, others)
             rendered.append(f'label_replace({expr}, "{self.key}", {string(kind or "")}, "", "")' if self.key in by else expr)
         return "\nor\n".join(rendered)
+
+    def _net(self, whole: str, window: str, by: dict[str, str | None]) -> str:
+        """The gross kind's rate less the kinds it counts as well; a kind not counted yet (no cache write so far)
+        subtracts 0, and a scrape landing between the counters' updates never reads below 0."""
+        less = "".join(f" - ({summed_rate(s, window, by)} or {whole} * 0)" for s in self.within)
+        return f"clamp_min({whole}{less}, 0)" if less else whole
 
     def series(self, labels: dict[str, str], kind: str) -> str:
         """A concrete series of `kind`, for test input."""

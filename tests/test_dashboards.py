@@ -12,11 +12,12 @@ import yaml
 from generator import build, conventions as conv
 from generator.tools import lint
 from generator.tools.lint.base import Context, Severity
-from generator.tools.lint.dashboards import SCHEMA, Grid, Identity, QueryParse, Schema, Sources, metric_names, panels, queries
+from generator.tools.lint.dashboards import SCHEMA, Grid, Identity, QueryParse, Schema, Sources, Variables, defined, metric_names, panels, queries, referenced
 from generator.write import write
 
 ROOT = Path(__file__).resolve().parent.parent
-CHECKS = (Schema(), Identity(), Grid(), QueryParse(), Sources())
+CHECKS = (Schema(), Identity(), Grid(), QueryParse(), Sources(), Variables())
+GOLDEN = ROOT / "tests/golden"
 
 
 def boards(out: Path) -> dict[str, dict]:
@@ -230,3 +231,72 @@ def test_past_a_few_dozen_slos_one_row_repeats_over_an_slo_variable_and_the_boar
     assert _problems(many, Schema()) == [] and _problems(many, QueryParse()) == [] and _problems(many, Sources()) == []
     assert _problems(many, Grid()) == [] and _problems(many, Identity()) == []
     assert (many / "grafana/dashboards/fleet-slos.json").stat().st_size < (few / "grafana/dashboards/fleet-slos.json").stat().st_size / 5
+
+
+def test_every_variable_a_golden_board_reads_is_defined_on_that_board():
+    """Grafana sends an undefined `$feature` to Prometheus as it is, and the panel matches nothing (issue 28)."""
+    checked = 0
+    for expected in sorted(GOLDEN.glob("*/expected")):
+        for name, board in boards(expected).items():
+            known = defined(board)
+            for title, expr in queries(board):
+                assert referenced(expr) <= known, (expected.parent.name, name, title, referenced(expr) - known)
+                checked += 1
+        assert _problems(expected, Variables()) == []
+    assert checked > 400  # every golden bundle's boards, not an empty glob
+
+
+def test_boards_have_a_variable_only_for_labels_the_request_series_carry():
+    for case, expected in (("reference", ["datasource", "model", "feature"]), ("litellm", ["datasource", "model"]),
+                           ("claude-basic", ["datasource", "model"]), ("otel-genai", ["datasource", "model"])):
+        for board in boards(GOLDEN / case / "expected").values():
+            assert [v["name"] for v in board["templating"]["list"] if v["name"] != "slo"] == expected, case
+
+
+def test_a_query_reading_an_undefined_variable_is_a_bug(bundle):
+    def feature_gone(board):
+        board["templating"]["list"] = [v for v in board["templating"]["list"] if v["name"] != "feature"]
+        board["panels"][1]["targets"][0]["expr"] += ' * on () group_left x{feature=~"${feature:regex}", y="[[model]]", z="$1"}'
+
+    before = boards(bundle)["claude-assistant-overview"]
+    _edit(bundle, feature_gone)
+    problems = _problems(bundle, Variables())
+    filtered = {f"claude-assistant-overview.json: {title}" for title, expr in queries(before) if '"$feature"' in expr}
+    assert "claude-assistant-overview.json: Request rate" in filtered
+    assert {p.where for p in problems} == filtered
+    assert {p.message.split(",")[0] for p in problems} == {"reads $feature"}  # $model is defined; $1 is a regex group
+    assert all(p.severity == Severity.BUG for p in problems)
+
+
+def test_a_panel_that_can_have_no_data_is_left_out_and_the_build_says_why():
+    notes = {case: [w for w in build(GOLDEN / case / "slo.yaml")[0].warnings if w.startswith("dashboard ")] for case in ("reference", "litellm", "otel-genai")}
+    assert notes["reference"] == []
+    assert notes["litellm"] == [
+        "dashboard llm-gateway / Cost leaves out 'Spend by feature': profile litellm has no feature label on its cost series; "
+        "set metrics.labels.feature to the exporter's label that holds it"
+    ]
+    assert any("'Tokens per request: cache_read, cache_write'" in n and "cache" in n for n in notes["otel-genai"])
+    litellm = boards(GOLDEN / "litellm/expected")
+    assert "Spend by feature" not in titles(litellm["llm-gateway-cost"]) and "Spend by model" in titles(litellm["llm-gateway-cost"])
+    otel = next(p for p in panels(boards(GOLDEN / "otel-genai/expected")["otel-assistant-tokens"]) if p["title"] == "Tokens per request")
+    assert [t["legendFormat"] for t in otel["targets"]] == ["input", "output"]
+
+
+def test_naming_the_feature_label_brings_the_split_back(spec_file, tmp_path):
+    spec = spec_file(
+        """\
+        version: 1
+        service: gw
+        metrics: {profile: litellm, labels: {feature: team}}
+        slos: [{name: availability, objective: 99.5, sli: {availability: {}}}]
+        budgets: {cost: {monthly_usd: 100, source: counter}}
+        """
+    )
+    bundle, rendered = build(spec)
+    write(tmp_path, rendered)
+    assert not [w for w in bundle.warnings if w.startswith("dashboard ")]
+    cost = boards(tmp_path)["gw-cost"]
+    assert [v["name"] for v in cost["templating"]["list"]] == ["datasource", "model", "feature"]
+    spend = next(p for p in panels(cost) if p["title"] == "Spend by feature")
+    assert spend["targets"][0]["expr"] == 'sum by (feature) (llm:cost_usd:rate5m{service="gw", model=~"$model", feature=~"$feature"}) * 3600'
+    assert _problems(tmp_path, Variables()) == []

@@ -147,6 +147,7 @@ class Digest:
     def __init__(self, service: ResolvedService) -> None:
         self.recorded: set[str] = set()
         self.emitted: list[tuple[str, dict[str, str]]] = []
+        self.notes: list[str] = []  # what the dashboards leave out, beside the service's own warnings
         self.groups: list[RuleGroup] | None = [] if service.kubernetes is not None else None
 
     def add(self, part: Part) -> Part:
@@ -164,7 +165,7 @@ def compile_rest(service: ResolvedService, digest: Digest) -> dict[PurePosixPath
     operator objects, pint's policy."""
     from generator import dashboards  # the Grafana SDK: a large build loads it after forking, beside the tests
 
-    rest = dashboards.build(service, frozenset(digest.recorded))
+    rest = dashboards.build(service, frozenset(digest.recorded), digest.notes)
     if digest.groups is not None:
         rest.update(kubernetes.build(service, RuleFile(tuple(digest.groups)), alertmanager_crd.build(service), rest))
     for path, doc in (
@@ -210,4 +211,4 @@ def compile_bundle(service: ResolvedService) -> Bundle:
     files[rules_path(service)] = RuleFile(tuple(p.group for p in groups))
     files[tests_path(service)] = compile_tests(service)
     files.update(compile_rest(service, digest))
-    return Bundle(files=dict(sorted(files.items())), warnings=service.warnings)
+    return Bundle(files=dict(sorted(files.items())), warnings=(*service.warnings, *digest.notes))

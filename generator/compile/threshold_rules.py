@@ -65,7 +65,7 @@ def _cache_reads(t: ResolvedThresholds) -> list[RecordingRule | AlertingRule]:
     assert t.cache is not None
     steady, collapsed = t.cache
     by = {conv.LABEL_FEATURE: t.by[conv.LABEL_FEATURE]}
-    reads, prompt = t.tokens.only("=", "cache_read"), t.tokens.only(*t.prompt_kinds)
+    reads, prompt = t.tokens.only("=", "cache_read"), t.prompt
     w = CACHE_WINDOW
     # No prompt tokens at all is silence, not a collapse: the share is then absent, not 0.
     expr = _ratio_of(reads.rate(w, by), prompt.rate(w, by))

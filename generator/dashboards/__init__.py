@@ -24,13 +24,8 @@ FOLDER = "slogen"
 
 
 def _variables(qs: Queries) -> list:
-    requests = qs.raw("requests", filters=())
-    variables = [db.DatasourceVariable("datasource").label("Data source").type("prometheus")]
-    for name in (conv.LABEL_MODEL, conv.LABEL_FEATURE):
-        if qs.label(name) is None:
-            continue
-        variables.append(choice(name, name.capitalize(), f"label_values({requests}, {qs.label(name)})"))
-    return variables
+    datasource = db.DatasourceVariable("datasource").label("Data source").type("prometheus")
+    return [datasource, *(choice(name, name.capitalize(), qs.values_of(name)) for name in qs.variables)]
 
 
 def _links(service: ResolvedService) -> list:
@@ -43,10 +38,13 @@ def _links(service: ResolvedService) -> list:
     return links
 
 
-def dashboard(service: ResolvedService, kind: str, recorded: frozenset[str]) -> dict:
+def dashboard(service: ResolvedService, kind: str, recorded: frozenset[str], notes: list[str] | None = None) -> dict:
+    """One board; what it leaves out for want of data is added to `notes` (the build's warnings)."""
     qs = Queries(service, recorded)
     title, view = VIEWS[kind]
     board = view(qs)
+    if notes is not None:
+        notes += [f"dashboard {service.name} / {title} leaves out {note}" for note in board.notes]
     built = (
         db.Dashboard(f"{service.name} / {title}")
         .uid(conv.dashboard_uid(service.name, kind))
@@ -64,11 +62,11 @@ def dashboard(service: ResolvedService, kind: str, recorded: frozenset[str]) -> 
     return orjson.loads(orjson.dumps(built.build(), default=JSONEncoder().default))
 
 
-def build(service: ResolvedService, recorded: frozenset[str]) -> dict[PurePosixPath, Document]:
+def build(service: ResolvedService, recorded: frozenset[str], notes: list[str] | None = None) -> dict[PurePosixPath, Document]:
     files: dict[PurePosixPath, Document] = {}
     for kind in service.dashboard_kinds:
         uid = conv.dashboard_uid(service.name, kind)
-        data = dashboard(service, kind, recorded)
+        data = dashboard(service, kind, recorded, notes)
         files[PurePosixPath(conv.dashboard_file(uid).as_posix())] = JsonDoc(data)
         if service.kubernetes is not None:
             files[PurePosixPath(conv.dashboard_configmap_file(uid).as_posix())] = _configmap(service, uid, data)

@@ -115,6 +115,7 @@ class Board:
     line_height: int = 0
     next_id: int = 1
     variables: list = field(default_factory=list)  # template variables the board's panels read beyond the dashboard's own
+    notes: list[str] = field(default_factory=list)  # panels left out because they could show no data, and why
 
     def add(self, panel, width: int = 8, height: int = 8) -> Board:
         if self.x + width > GRID_WIDTH:
@@ -124,6 +125,10 @@ class Board:
         self.next_id += 1
         self.x += width
         self.line_height = max(self.line_height, height)
+        return self
+
+    def leave_out(self, title: str, why: str) -> Board:
+        self.notes.append(f"{title!r}: {why}")
         return self
 
     def row(self, title: str, repeat: str | None = None) -> Board:

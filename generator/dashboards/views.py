@@ -6,7 +6,7 @@ from generator import conventions as conv
 from generator import promql as q
 from generator.compile.sli_rules import recording_selector
 from generator.dashboards.panels import Board, Line, Query, choice, dial, graph, legend, listing, single
-from generator.dashboards.queries import RATE, Queries
+from generator.dashboards.queries import RATE, Queries, per
 from generator.durations import format_number, parse_seconds
 
 WARN, CRIT = "orange", "red"
@@ -19,7 +19,7 @@ def overview(qs: Queries) -> Board:
     b.row("Traffic and errors")
     b.add(graph("Request rate", "Finished requests per second, by model.", Query(qs.rate(qs.raw("requests"), qs.label("model")), legend(qs.label("model"))), unit="reqps"), 12)
     classes = [
-        Query(f"{qs.rate(qs.raw('requests', qs.status(op, value)))} / {qs.requests_rate()}", name)
+        Query(per(qs.rate(qs.raw("requests", qs.status(op, value))), qs.requests_rate()), name)
         for name, op, value in qs.service.profile.outcome.classes
     ]
     b.add(graph("Requests by status class", "Share of requests by outcome: 2xx, client errors, 429 rate limits, 5xx/529 server errors, timeouts.", *classes, unit="percentunit", stack=True), 12)
@@ -37,9 +37,9 @@ def overview(qs: Queries) -> Board:
             continue
         b.add(graph(f"{title} p50 / p95 / p99", f"{title} percentiles from the histogram.", *(Query(qs.quantile(signal, p), f"p{format_number(p * 100)}") for p in PERCENTILES), unit="s"), 9)
     if qs.has(conv.OUTPUT_SPEED_5M):
-        speed = Query(str(qs.rec(conv.OUTPUT_SPEED_5M, filters=(conv.LABEL_MODEL,))), legend(conv.LABEL_MODEL))
+        speed = Query(str(qs.rec(conv.OUTPUT_SPEED_5M)), legend(conv.LABEL_MODEL) if conv.LABEL_MODEL in qs.kept(conv.OUTPUT_SPEED_5M) else "all models")
     elif qs.service.profile.has("tokens") and qs.service.profile.has("duration"):
-        speed = Query(f"{qs.tokens('=', 'output', conv.LABEL_MODEL)} / {qs.rate(qs.raw('duration', suffix='_sum'), qs.label('model', 'duration'))}", legend(conv.LABEL_MODEL))
+        speed = Query(f"{qs.tokens('output', conv.LABEL_MODEL)} / {qs.rate(qs.raw('duration', suffix='_sum'), qs.label('model', 'duration'))}", legend(conv.LABEL_MODEL))
     else:
         return b
     b.add(graph("Output tokens per second", "Output tokens per second of request time, by model.", speed), 24)
@@ -57,9 +57,16 @@ def cost(qs: Queries) -> Board:
     b.add(single("Projected 30-day spend", f"The last day's pace over 30 days; budget ${format_number(month)}.", Query(f"{spend('1d')} * {MONTH}"), "currencyUSD", (Line(month, WARN), Line(over, CRIT))), 6, 6)
     b.add(single("Cost per request (1h)", "Average USD per request over the last hour.", Query(f"{spend('1h')} / {qs.rec(conv.requests_rate('1h'))}"), "currencyUSD", (Line(c.per_request_usd, WARN),) if c.per_request_usd else ()), 6, 6)
     b.add(single("Spend pace (1h)", "Spend over the last hour against the pace that uses the budget in 30 days: 1 is on budget.", Query(f"{spend('1h')} / {format_number(c.pace)}"), "short", (Line(1, WARN), Line(14.4, CRIT))), 6, 6)
-    by = lambda label: Query(f"sum by ({label}) ({qs.rec(conv.COST_RATE, filters=(conv.LABEL_MODEL, conv.LABEL_FEATURE))}) * 3600", legend(label))  # noqa: E731
-    b.add(graph("Spend by model", "USD per hour, by model.", by(conv.LABEL_MODEL), unit="currencyUSD", stack=True), 12)
-    b.add(graph("Spend by feature", "USD per hour, by feature.", by(conv.LABEL_FEATURE), unit="currencyUSD", stack=True), 12)
+    for label in (conv.LABEL_MODEL, conv.LABEL_FEATURE):
+        title = f"Spend by {label}"
+        if label not in qs.kept(conv.COST_RATE):
+            # Split by a label the spend lacks, the panel would draw the total under an empty name.
+            signal = "cost" if c.cost_counter is not None else "tokens"
+            b.leave_out(title, f"profile {qs.service.profile.name} has no {label} label on its {signal} series; "
+                        f"set metrics.labels.{label} to the exporter's label that holds it")
+            continue
+        by = Query(f"sum by ({label}) ({qs.rec(conv.COST_RATE)}) * 3600", legend(label))
+        b.add(graph(title, f"USD per hour, by {label}.", by, unit="currencyUSD", stack=True), 12)
     b.row("Against the budget")
     b.add(graph("Projected daily spend", f"Last hour's and last day's pace over 24h; the line is the daily share of ${format_number(month)}.", Query(f"{spend('1h')} * 86400", "last hour's pace"), Query(f"{spend('1d')} * 86400", "last day's pace"), unit="currencyUSD", lines=(Line(month / 30, WARN),)), 12)
     b.add(graph("Projected 30-day spend", f"Budget ${format_number(month)} (orange) and the overspend line ${format_number(over)} (red).", Query(f"{spend('1d')} * {MONTH}", "30 days at the last day's pace"), unit="currencyUSD", lines=(Line(month, WARN), Line(over, CRIT))), 12)
@@ -75,26 +82,33 @@ def tokens(qs: Queries) -> Board:
     b.row("Tokens")
     requests = qs.requests_rate()
     if qs.has(conv.TOKENS_RATE):
-        per_type = lambda kind: f"sum({qs.rec(conv.TOKENS_RATE, q.Matcher(conv.LABEL_TOKEN_TYPE, '=', kind), filters=(conv.LABEL_MODEL, conv.LABEL_FEATURE))})"  # noqa: E731
+        per_type = lambda kind: f"sum({qs.rec(conv.TOKENS_RATE, q.Matcher(conv.LABEL_TOKEN_TYPE, '=', kind))})"  # noqa: E731
     elif qs.service.profile.has("tokens"):
-        per_type = lambda kind: qs.tokens("=", kind)  # noqa: E731
+        per_type = lambda kind: qs.tokens(kind)  # noqa: E731
     else:
         return b
-    b.add(graph("Tokens per request", "Input and output tokens per finished request.", *(Query(f"{per_type(k)} / {requests}", k) for k in ("input", "output", "cache_read", "cache_write"))), 12)
+    kinds = ("input", "output", "cache_read", "cache_write") if t.counts_cache_reads else ("input", "output")
+    if not t.counts_cache_reads:
+        why = qs.service.profile.missing.get("cache_reads", "its tokens have no cache types")
+        b.leave_out("Tokens per request: cache_read, cache_write", f"profile {qs.service.profile.name} cannot count cache tokens apart ({why})")
+    b.add(graph("Tokens per request", "Tokens of each type per finished request.", *(Query(per(per_type(k), requests), k) for k in kinds)), 12)
     b.add(graph("Output / input ratio", "Output tokens per input token.", Query(f"{per_type('output')} / {per_type('input')}", "output/input")), 12)
     if qs.has(conv.CACHE_READ_SHARE_30M) and t.cache is not None:
         steady, collapsed = t.cache
-        share = Query(str(qs.rec(conv.CACHE_READ_SHARE_30M, filters=(conv.LABEL_FEATURE,))), legend(conv.LABEL_FEATURE))
-        b.add(graph("Cache-read share of prompt tokens (30m)", "By feature; CacheReadsCollapsed warns below the red line where it was steady.", share, unit="percentunit", lines=(Line(float(collapsed), CRIT), Line(float(steady), "green"))), 12)
+        by_feature = conv.LABEL_FEATURE in qs.kept(conv.CACHE_READ_SHARE_30M)
+        share = Query(str(qs.rec(conv.CACHE_READ_SHARE_30M)), legend(conv.LABEL_FEATURE) if by_feature else "all features")
+        where = "By feature; " if by_feature else ""
+        b.add(graph("Cache-read share of prompt tokens (30m)", f"{where}CacheReadsCollapsed warns below the red line where it was steady.", share, unit="percentunit", lines=(Line(float(collapsed), CRIT), Line(float(steady), "green"))), 12)
     elif t.counts_cache_reads:
-        share = f"{qs.tokens('=', 'cache_read', conv.LABEL_FEATURE)} / {qs.tokens('!=', 'output', conv.LABEL_FEATURE)}"
-        b.add(graph("Cache-read share of prompt tokens", "By feature.", Query(share, legend(conv.LABEL_FEATURE)), unit="percentunit"), 12)
+        by_feature = qs.splits("tokens", conv.LABEL_FEATURE)
+        share = f"{qs.tokens('cache_read', conv.LABEL_FEATURE)} / {qs.tokens('', conv.LABEL_FEATURE, t.prompt)}"
+        b.add(graph("Cache-read share of prompt tokens", "By feature." if by_feature else "All features.", Query(share, legend(qs.label(conv.LABEL_FEATURE, "tokens")) if by_feature else "all features"), unit="percentunit"), 12)
     if t.responses is None and not (qs.service.profile.has("responses") and qs.label("stop_reason", "responses")):
         return b
     stop = qs.service.profile.signals["responses"].values.get("max_tokens", "max_tokens")
     cut = qs.raw("responses", q.Matcher(qs.label("stop_reason", "responses"), "=", stop))
     feature = qs.label("feature", "responses")
-    truncated = [Query(f"{qs.rate(cut, feature)} / {qs.rate(qs.raw('responses'), feature)}", legend(feature))]
+    truncated = [Query(per(qs.rate(cut, feature), qs.rate(qs.raw("responses"), feature)), legend(feature) or "all features")]
     lines: tuple[Line, ...] = ()
     if qs.has(conv.TRUNCATED_SHARE_1H):
         truncated.append(Query(str(qs.rec(conv.TRUNCATED_SHARE_1H)), "all features, 1h (alert)"))
@@ -107,16 +121,17 @@ def ratelimits(qs: Queries) -> Board:
     rl = qs.service.rate_limits
     assert rl is not None
     lines = (Line(float(rl.warning), WARN), Line(float(rl.critical), CRIT))
-    used = Query(str(qs.rec(conv.RATELIMIT_UTILISATION, filters=(conv.LABEL_MODEL,))), legend(conv.LABEL_MODEL, conv.LABEL_DIMENSION))
+    used = Query(str(qs.rec(conv.RATELIMIT_UTILISATION)), legend(conv.LABEL_MODEL, conv.LABEL_DIMENSION))
     b = Board()
     b.row("Headroom")
     b.add(dial("Utilisation now", "1 - remaining/limit per model and dimension.", used, lines), 24, 7)
     b.add(graph("Utilisation", "Per model and dimension, with the warning and critical lines.", used, unit="percentunit", lines=lines), 12)
-    throttled = Query(str(qs.rec(conv.THROTTLED_RATE, filters=(conv.LABEL_MODEL,))), legend(conv.LABEL_MODEL))
+    # No 429 yet records nothing: the panel reads 0 then, not No data.
+    throttled = Query(f"{qs.rec(conv.THROTTLED_RATE)} or on () vector(0)", legend(conv.LABEL_MODEL))
     b.add(graph("429 responses per second", "Requests refused by the provider's rate limits.", throttled, unit="reqps", lines=(Line(rl.throttled_per_second, WARN),)), 12)
     model, dimension = qs.label("model", "ratelimit_remaining"), qs.label("dimension", "ratelimit_remaining")
     by = f"{model}, {dimension}"
-    remaining = qs.raw("ratelimit_remaining", filters=(conv.LABEL_MODEL,))
+    remaining = qs.raw("ratelimit_remaining")
     # The gauges only move when a response carries the headers; a gauge that stopped moving is stale.
     since = f"time() - max by ({by}) (max_over_time(timestamp(changes({remaining}[2m]) > 0)[6h:1m]))"
     b.add(graph("Seconds since the remaining-gauge last changed", f"RateLimitGaugeStale warns after {rl.stale_after} while requests flow.", Query(since, legend(model, dimension)), unit="s"), 24)

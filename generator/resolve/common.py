@@ -44,7 +44,12 @@ class Gate:
 def token_source(spec: Spec, profile: Profile) -> Source:
     signal = profile.signals["tokens"]
     if signal.parts:
-        return Source(tuple((metric_selector(spec, profile, metric), kind) for kind, metric in signal.parts), conv.LABEL_TOKEN_TYPE)
+        parts = tuple((metric_selector(spec, profile, metric), kind) for kind, metric in signal.parts)
+        if not signal.input_includes_cache:
+            return Source(parts, conv.LABEL_TOKEN_TYPE)
+        # Input counts the cache reads and writes too: slogen's `input` is the fresh part, as Anthropic counts it.
+        cached = tuple(s for s, kind in parts if kind in ("cache_read", "cache_write"))
+        return Source(parts, conv.LABEL_TOKEN_TYPE, gross="input", within=cached)
     return Source.of(signal_selector(spec, profile, "tokens"), conv.LABEL_TOKEN_TYPE, profile.label("tokens", "token_type"))
 
 

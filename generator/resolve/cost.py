@@ -68,10 +68,10 @@ def budget_cost(spec: Spec, profile: Profile, gate: Gate) -> ResolvedCost | None
         if budget.source == "tokens" and spec.pricing is None:
             problems.append(Problem(at, "cost from tokens needs a `pricing` table; add one, or set `source: counter` if the exporter counts USD"))
         needs = ["cost"] if budget.source == "counter" else ["tokens"]
-        if budget.source == "tokens" and profile.has("tokens") and profile.signals["tokens"].input_includes_cache:
+        if budget.source == "tokens" and profile.has("tokens") and profile.signals["tokens"].input_includes_cache and not token_source(spec, profile).within:
             warnings.append(
-                f"profile {profile.name} counts cache reads inside input tokens, so cost from tokens prices them twice; "
-                "set budgets.cost.source: counter to use the exporter's own spend"
+                f"profile {profile.name} counts cache reads and writes inside input tokens in one counter, so cost from tokens "
+                "prices them twice; set budgets.cost.source: counter to use the exporter's own spend"
             )
         if gate.allows(f"cost from {'the USD counter' if budget.source == 'counter' else 'tokens'}", needs, True, (*at, "source")):
             if budget.allocations and profile.label("tokens", conv.LABEL_FEATURE) is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from generator import conventions as conv
@@ -42,9 +42,12 @@ class ResolvedThresholds:
     speed_drop: Fraction
 
     @property
-    def prompt_kinds(self) -> tuple[str, str]:
-        """(op, token type) selecting every prompt token once."""
-        return ("=", "input") if self.input_includes_cache else ("!=", "output")
+    def prompt(self) -> Source:
+        """Every prompt token once: input and the cache kinds, or where the input counter already counts the
+        cache (LiteLLM), that counter as it is."""
+        if self.input_includes_cache:
+            return replace(self.tokens.only("=", "input"), within=())
+        return self.tokens.only("!=", "output")
 
 
 def resolve_thresholds(spec: Spec, profile: Profile, slos: list[ResolvedSLO], gate: Gate) -> ResolvedThresholds:

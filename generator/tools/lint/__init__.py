@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from generator.tools.lint.alerts import Runbook, Tested
 from generator.tools.lint.amtool import CheckConfig, Routes, Templates
 from generator.tools.lint.base import Check, Context, Problem, Severity
-from generator.tools.lint.dashboards import Grid, Identity, QueryParse, Schema, Sources
+from generator.tools.lint.dashboards import Grid, Identity, QueryParse, Schema, Sources, Variables
 from generator.tools.lint.drift import Drift
 from generator.tools.lint.engines import Portable, VmalertDryRun
 from generator.tools.lint.kubernetes import Crd, Kustomization
@@ -19,7 +19,7 @@ from generator.tools.lint.rate_window import RateWindow
 from generator.tools.lint.secrets import ObjectSize, SecretScan
 
 CHECKS: tuple[Check, ...] = (
-    Drift(), PromqlParse(), RateWindow(), Runbook(), Tested(), Schema(), Identity(), Grid(), QueryParse(), Sources(),
+    Drift(), PromqlParse(), RateWindow(), Runbook(), Tested(), Schema(), Identity(), Grid(), QueryParse(), Sources(), Variables(),
     CheckConfig(), Routes(), Templates(), CheckRules(), TestRules(), Pint(), Crd(), Kustomization(), Portable(), VmalertDryRun(),
     SecretScan(), ObjectSize(),
 )

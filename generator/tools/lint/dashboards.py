@@ -121,6 +121,38 @@ class QueryParse(Check):
         return problems
 
 
+# Grafana's own syntax for a variable reference: $name, ${name} or ${name:format}, [[name]] (templateSrv's regex).
+VARIABLE_REF = re.compile(r"\$(\w+)|\[\[(\w+?)(?::\w+)?\]\]|\$\{(\w+)(?:\.[^:^}]+)?(?::[^}]+)?\}")
+
+
+def referenced(text: str) -> set[str]:
+    """The variables a query or title names; Grafana's globals ($__rate_interval) and regex groups ($1) are not variables."""
+    names = {next(g for g in m.groups() if g) for m in VARIABLE_REF.finditer(text)}
+    return {n for n in names if not n.startswith("__") and not n.isdigit()}
+
+
+def defined(board: dict) -> set[str]:
+    return {v.get("name", "") for v in board.get("templating", {}).get("list", [])}
+
+
+class Variables(Check):
+    """A query naming a variable its board does not define reaches Prometheus as the literal `$feature` and matches
+    nothing: the panel is empty on every data source."""
+
+    name = "grafana/variables"
+    severity = Severity.BUG
+
+    def run(self, ctx: Context) -> list[Problem]:
+        problems = []
+        for path, board in dashboards(ctx):
+            known = defined(board)
+            uses = [*queries(board), *((f"row {p.get('title')}", f"${p['repeat']}") for p in panels(board) if p.get("repeat"))]
+            for title, expr in uses:
+                for name in sorted(referenced(expr) - known):
+                    problems.append(self.problem(f"{path.name}: {title}", f"reads ${name}, which the dashboard does not define (it has {', '.join(sorted(known))})"))
+        return problems
+
+
 def metric_names(expr: str) -> set[str]:
     names: set[str] = set()
 
