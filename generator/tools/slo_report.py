@@ -182,7 +182,7 @@ def _daily(prometheus: Prometheus, slos: list[ResolvedSLO], r: Range) -> list[li
         if len(run) == 1 or seconds != DAY:
             calls.append((run, lambda s=seconds, t=last[2]: [prometheus.query(counts_query(slos, s), at=t)]))
         else:
-            calls.append((run, lambda a=first[2], b=last[2]: _by_step(prometheus.query_range(counts_query(slos, DAY), a, b, DAY), a, len(run))))
+            calls.append((run, lambda a=first[2], b=last[2], k=len(run): _by_step(prometheus.query_range(counts_query(slos, DAY), a, b, DAY), a, k)))
     answers = prometheus.many([c for _, c in calls])
     for (run, _), steps in zip(calls, answers):
         for (day, _, _), samples in zip(run, steps):
@@ -215,7 +215,6 @@ def incidents_query(slos: list[ResolvedSLO], seconds: int) -> str:
 
 def incidents_of(slo: ResolvedSLO, series: list, r: Range) -> tuple[Incident, ...]:
     """Firing samples of the SLO's burn alert, per severity, joined while no more than two evaluations apart."""
-    step = parse_seconds(slo.evaluation_interval)
     start, end = r.start.timestamp(), r.end.timestamp()
     by_severity: dict[str, list[tuple[float, str]]] = {}
     for s in series:
@@ -227,6 +226,9 @@ def incidents_of(slo: ResolvedSLO, series: list, r: Range) -> tuple[Incident, ..
     out = []
     for kind, points in by_severity.items():
         points.sort()
+        # Samples come an evaluation apart (a backfilled history may be coarser than the spec's interval).
+        gaps = [b[0] - a[0] for a, b in zip(points, points[1:]) if b[0] > a[0]]
+        step = max(parse_seconds(slo.evaluation_interval), min(gaps, default=0))
         runs: list[list[tuple[float, str]]] = []
         for t, tier in points:
             if runs and t - runs[-1][-1][0] <= 2 * step:
@@ -242,18 +244,31 @@ def incidents_of(slo: ResolvedSLO, series: list, r: Range) -> tuple[Incident, ..
 
 
 def spend_query(service: ResolvedService, seconds: int) -> str | None:
-    """USD spent over the range: the exporter's cost counter, or its tokens at the bundle's prices."""
+    """USD over the range from the exporter's cost counter, or tokens by (model, type) to price with the spec's table."""
     cost = service.cost
     if cost is None:
         return None
     if cost.cost_counter is not None:
         return f"sum(increase({cost.cost_counter}[{seconds}s]))"
-    own = Matcher(conv.LABEL_SERVICE, "=", service.name)
-    tokens = f"({cost.tokens.rate(f'{seconds}s', cost.by)})"
-    price, default = Selector(conv.TOKEN_PRICE, (own,)), Selector(conv.TOKEN_PRICE_DEFAULT, (own,))
-    priced = f"sum by (model) ({tokens} * on (model, type) group_left {price})"
-    unpriced = f"sum by (model) (({tokens} unless on (model) {price}) * on (type) group_left {default})"
-    return f"sum({priced}\nor\n{unpriced}) * {seconds}"  # rate() over the range times its length: its increase
+    by = {conv.LABEL_MODEL: cost.by.get(conv.LABEL_MODEL), cost.tokens.key: cost.by.get(cost.tokens.key, cost.tokens.label)}
+    return f"({cost.tokens.rate(f'{seconds}s', by)}) * {seconds}"  # rate() over the range times its length: its increase
+
+
+def priced(service: ResolvedService, samples: list[Sample]) -> float | None:
+    """USD of the samples: the counter's value, or each (model, type)'s tokens at the spec's prices (else its default)."""
+    cost = service.cost
+    assert cost is not None
+    if not samples:
+        return None
+    if cost.cost_counter is not None:
+        return samples[0].value
+    prices = {(m, t): p for m, t, p in cost.prices}
+    defaults = dict(cost.default_prices)
+    total = 0.0
+    for s in samples:
+        model, kind = s.label(conv.LABEL_MODEL), s.label(cost.tokens.key)
+        total += s.value * prices.get((model, kind), defaults.get(kind, 0.0))
+    return total
 
 
 def _spend(prometheus: Prometheus, services: list[ResolvedService], r: Range) -> list[Spend]:
@@ -264,7 +279,7 @@ def _spend(prometheus: Prometheus, services: list[ResolvedService], r: Range) ->
         cost = service.cost
         assert cost is not None
         budget = cost.monthly_usd * r.months if r.months else cost.pace * r.seconds
-        out.append(Spend(service.name, samples[0].value if samples else None, budget))
+        out.append(Spend(service.name, priced(service, samples), budget))
     return out
 
 
