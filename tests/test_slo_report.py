@@ -180,3 +180,34 @@ def test_cli_writes_markdown_csv_and_html(prometheus, tmp_path):
 def test_a_month_without_data_says_so(prometheus):
     report = report_of(prometheus, calendar.month_range("2026-06"))
     assert all(s.attainment is None and s.verdict().startswith("no data") for s in report.slos)
+
+
+def _chromium(*args: str, profile: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([shutil.which("chromium") or "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                           "--disable-component-update", "--no-first-run", f"--user-data-dir={profile}", *args],
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="make tools installs Debian's chromium")
+def test_html_report_renders_a_chart_per_slo_with_the_markdown_numbers(prometheus, tmp_path, request):
+    import re
+
+    report = report_of(prometheus, calendar.month_range("2026-09"))
+    page = tmp_path / "report.html"
+    page.write_text(slo_report_render.html_page(report), encoding="utf-8")
+    dom = _chromium("--dump-dom", page.as_uri(), profile=tmp_path / "profile").stdout
+    # uPlot turns each chart's div into a canvas of its own: one daily SLI and one burn-down per SLO.
+    for kind in ("sli", "burndown"):
+        charts = re.findall(rf"<div class=\"chart {kind}\" data-slo=\"(\d+)\"><div class=\"uplot[^\"]*\"", dom)
+        assert sorted(charts) == [str(i) for i in range(len(report.slos))], (kind, charts)
+    assert dom.count("<canvas") == 2 * len(report.slos)
+    # Every number of the Markdown summary is on the page.
+    markdown = slo_report_render.markdown(report)
+    numbers = set(re.findall(r"\d[\d,]*\.\d+%|\d{1,3}(?:,\d{3})+", markdown))
+    assert numbers and all(n in dom for n in numbers), sorted(n for n in numbers if n not in dom)
+    shot = tmp_path / "report.png"
+    _chromium("--window-size=1280,1500", "--hide-scrollbars", f"--screenshot={shot}", page.as_uri(), profile=tmp_path / "profile2")
+    assert shot.stat().st_size > 20_000  # a page with charts, not a blank one
+    if request.config.getoption("--update-golden"):
+        (ROOT / "docs/img").mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, ROOT / "docs/img/slo-report.png")
