@@ -87,8 +87,8 @@ class Prometheus:
     def _call(self, endpoint: str, params: dict[str, str]) -> dict:
         url = f"{self.url.rstrip('/')}/api/v1/{endpoint}"
         body = urllib.parse.urlencode(params).encode()
-        request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"})
         try:
+            request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"})
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 payload = response.read()
         except urllib.error.HTTPError as exc:

@@ -142,10 +142,10 @@ def _row(slo: ResolvedSLO, group: Labels, objective: float, left: float | None, 
 
 def exhaustion(left: float | None, burn: float | None, period_seconds: int) -> float | None:
     """Seconds until the budget left is spent at `burn` (1 spends a whole budget in one period)."""
+    if left is not None and left <= 0:
+        return 0.0
     if left is None or burn is None:
         return None
-    if left <= 0:
-        return 0.0
     return math.inf if burn <= 0 else left * period_seconds / burn
 
 
