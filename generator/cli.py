@@ -184,12 +184,30 @@ def report_slo(
     _write_text(slo_report_render.render(report, fmt), out)
 
 
+def _instant(text: str | None) -> float | None:
+    from datetime import datetime, timezone
+
+    if text is None:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        typer.echo(f"--at {text!r}: give unix seconds or an ISO date and time, e.g. 2026-11-14T09:30", err=True)
+        raise typer.Exit(2) from None
+    return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()
+
+
 @app.command("status")
 def status_command(
     spec: SpecOrDir = Path("slo.yaml"),
     prometheus: PrometheusOpt = "http://127.0.0.1:9090",
     as_json: Annotated[bool, typer.Option("--json", help="Print the rows as JSON.")] = False,
     fail_below: Annotated[float | None, typer.Option("--fail-below", min=0, max=100, help="Exit 1 when any SLO has less than this percentage of its error budget left (or no data).")] = None,
+    at: Annotated[str | None, typer.Option("--at", help="As of this time (unix seconds or an ISO date and time, UTC unless it says), e.g. after an incident; default now.")] = None,
     max_slos: MaxSlosOpt = MAX_SLOS,
 ) -> None:
     """Every SLO now, worst first: objective, SLI over its period, budget left, burn over 1h and 6h, time until the budget is gone, firing alerts."""
@@ -197,7 +215,7 @@ def status_command(
     from generator.tools.promapi import Prometheus
 
     with user_errors():
-        rows, warnings = live.status(_services(spec, max_slos), Prometheus(prometheus))
+        rows, warnings = live.status(_services(spec, max_slos), Prometheus(prometheus), _instant(at))
     _warn(warnings)
     typer.echo(json.dumps(live.as_json(rows), indent=2) if as_json else live.table(rows))
     if fail_below is not None and (failing := live.below(rows, fail_below)):

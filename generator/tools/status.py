@@ -53,9 +53,9 @@ class Answers:
     alerts: list[Sample]
 
 
-def fetch(prometheus: Prometheus, q: Queries) -> Answers:
-    calls = [lambda: prometheus.query(q.objective), lambda: prometheus.query(q.remaining), lambda: prometheus.query(q.alerts)]
-    calls += [lambda e=expr: prometheus.query(e) for _, expr in q.burns]
+def fetch(prometheus: Prometheus, q: Queries, at: float | None = None) -> Answers:
+    calls = [lambda e=expr: prometheus.query(e, at) for expr in (q.objective, q.remaining, q.alerts)]
+    calls += [lambda e=expr: prometheus.query(e, at) for _, expr in q.burns]
     objective, remaining, alerts, *burns = prometheus.many(calls)
     return Answers(objective, remaining, {w: b for (w, _), b in zip(q.burns, burns)}, alerts)
 
@@ -228,5 +228,6 @@ def as_json(rows_: list[Row]) -> list[dict]:
     ]
 
 
-def status(services: list[ResolvedService], prometheus: Prometheus) -> tuple[list[Row], list[str]]:
-    return rows(services, fetch(prometheus, queries(services)), prometheus.url)
+def status(services: list[ResolvedService], prometheus: Prometheus, at: float | None = None) -> tuple[list[Row], list[str]]:
+    """Rows as of `at` (unix seconds; now when None)."""
+    return rows(services, fetch(prometheus, queries(services), at), prometheus.url)
