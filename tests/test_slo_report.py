@@ -211,3 +211,40 @@ def test_html_report_renders_a_chart_per_slo_with_the_markdown_numbers(prometheu
     if request.config.getoption("--update-golden"):
         (ROOT / "docs/img").mkdir(parents=True, exist_ok=True)
         shutil.copy(shot, ROOT / "docs/img/slo-report.png")
+
+
+@pytest.fixture(scope="module")
+def victoriametrics(tmp_path_factory):
+    """The same history imported into victoria-metrics (Prometheus text with millisecond timestamps)."""
+    import urllib.request
+
+    from generator.harness.stack import HOST, _get, _stop, free_port, wait_for
+
+    binary = shutil.which("victoria-metrics")
+    if binary is None:
+        pytest.skip("make tools installs Debian's victoria-metrics")
+    work = tmp_path_factory.mktemp("vm")
+    openmetrics(work / "history.om")
+    port = free_port()
+    with (work / "vm.log").open("w") as log:
+        proc = subprocess.Popen([binary, f"-httpListenAddr={HOST}:{port}", f"-storageDataPath={work / 'data'}", "-retentionPeriod=100y",
+                                 "-search.latencyOffset=0s"], stdout=log, stderr=subprocess.STDOUT)
+        try:
+            url = f"http://{HOST}:{port}"
+            wait_for(lambda: _get(f"{url}/health") is not None, 30, "victoria-metrics ready", every=0.2)
+            with (work / "history.om").open(encoding="utf-8") as lines:
+                body = "".join(f"{head} {int(ts) * 1000}\n" for line in lines if not line.startswith("#") for head, ts in [line.rsplit(" ", 1)])
+            urllib.request.urlopen(urllib.request.Request(f"{url}/api/v1/import/prometheus", data=body.encode()), timeout=120).read()
+            _get(f"{url}/internal/force_flush")
+            yield url
+        finally:
+            _stop(proc)
+
+
+def test_victoriametrics_gives_the_same_attainment(victoriametrics):
+    r = calendar.month_range("2026-09")
+    want = expected(r)
+    report = {s.slo: s for s in report_of(victoriametrics, r).slos}
+    for name in ("availability", "ttft"):
+        assert abs(report[name].attainment * 100 - want[name]) < 0.01, (name, report[name].attainment * 100, want[name])
+    assert len(report["availability"].days) == 30
