@@ -6,7 +6,6 @@ For the report's correctness test and its benchmark: a calendar month of data wi
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date
 
 from generator import conventions as conv
 from generator.durations import parse_seconds
@@ -298,7 +298,3 @@ def build(prometheus: Prometheus, services: list[ResolvedService], r: Range) -> 
         for i, (slo, (bad, total)) in enumerate(zip(slos, _counts(totals, len(slos))))
     ]
     return Report(r, tuple(reports), tuple(_spend(prometheus, services, r)))
-
-
-def utc(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, tz=timezone.utc)
