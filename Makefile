@@ -23,10 +23,10 @@ build: $(VENV)/.installed ## Build out/ from slo.yaml (and the spec's JSON Schem
 	$(SLOGEN) build $(SPEC) --out $(OUT)
 	$(SLOGEN) schema --out slo.schema.json
 
-tools: ## Install promtool, amtool and vmalert (Debian packages prometheus, prometheus-alertmanager, victoria-metrics) when missing
-	@if ! command -v promtool >/dev/null || ! command -v amtool >/dev/null || ! command -v prometheus-alertmanager >/dev/null || ! command -v vmalert >/dev/null; then \
+tools: ## Install promtool, amtool, vmalert and chromium (Debian packages prometheus, prometheus-alertmanager, victoria-metrics, chromium) when missing
+	@if ! command -v promtool >/dev/null || ! command -v amtool >/dev/null || ! command -v prometheus-alertmanager >/dev/null || ! command -v vmalert >/dev/null || ! command -v chromium >/dev/null; then \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends prometheus prometheus-alertmanager victoria-metrics; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends prometheus prometheus-alertmanager victoria-metrics chromium; \
 	fi
 	@promtool --version | head -1
 
@@ -44,6 +44,7 @@ bench: $(VENV)/.installed tools ## Print the benchmarks: alert quality and Prome
 	$(PY) bench/prom_cost.py
 	$(PY) bench/build_scaling.py
 	$(PY) bench/instrument_overhead.py
+	$(PY) bench/status_report.py
 
 lint: $(VENV)/.installed tools ## The CI gate: schema and bundle drift, promtool check/test, slogen's own checks
 	$(SLOGEN) schema --check --out slo.schema.json

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperGroup
 
 from generator import pipeline, repo
 from generator.errors import SlogenError, SpecError
@@ -120,8 +121,23 @@ def schema(
     typer.echo(f"wrote {out}")
 
 
-@app.command()
-def report(
+class _ReportGroup(TyperGroup):
+    """`slogen report LOGFILE...`, from before `report` had subcommands, still summarises logs."""
+
+    def parse_args(self, ctx, args: list[str]) -> list[str]:  # noqa: ANN001 - click's Context
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["logs", *args]
+        return super().parse_args(ctx, args)
+
+
+report_app = typer.Typer(cls=_ReportGroup, no_args_is_help=True, help="Reports: SLO attainment over a calendar range (`slo`), or a summary of slogen.instrument logs (`logs`).")
+app.add_typer(report_app, name="report")
+PrometheusOpt = Annotated[str, typer.Option("--prometheus", help="Base URL of the Prometheus HTTP API (VictoriaMetrics' works too), e.g. http://127.0.0.1:9090.")]
+SpecOrDir = Annotated[Path, typer.Argument(help="The spec file, or a folder of specs.")]
+
+
+@report_app.command("logs")
+def report_logs(
     logs: Annotated[list[Path], typer.Argument(help="Log files with slogen.instrument's JSON lines.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
@@ -137,6 +153,74 @@ def report(
             raise typer.Exit(2) from None
     result = summary.summarise(lines)
     typer.echo(json.dumps(result, indent=2) if as_json else summary.table(result))
+
+
+@report_app.command("slo")
+def report_slo(
+    spec: SpecOrDir = Path("slo.yaml"),
+    prometheus: PrometheusOpt = "http://127.0.0.1:9090",
+    month: Annotated[str | None, typer.Option("--month", help="A calendar month, YYYY-MM.")] = None,
+    quarter: Annotated[str | None, typer.Option("--quarter", help="A calendar quarter, YYYY-QN.")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="Start of the range (a date or date and time, inclusive).")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="End of the range (exclusive: --to 2026-12-01 ends with November).")] = None,
+    tz: Annotated[str, typer.Option("--tz", help="Time zone of the calendar, e.g. Europe/Paris.")] = "UTC",
+    fmt: Annotated[str, typer.Option("--format", help="md, csv or html (one self-contained page with charts).")] = "md",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the report here (default: print it).")] = None,
+    max_slos: MaxSlosOpt = MAX_SLOS,
+) -> None:
+    """Each SLO's attainment over exactly a calendar month, quarter or range, from the raw counters: budget spent, worst days, incidents, spend, a verdict."""
+    from datetime import datetime, timezone
+
+    from generator.tools import calendar, slo_report, slo_report_render
+    from generator.tools.promapi import Prometheus
+
+    if fmt not in slo_report_render.FORMATS:
+        typer.echo(f"--format {fmt!r}: choose one of {', '.join(slo_report_render.FORMATS)}", err=True)
+        raise typer.Exit(2)
+    with user_errors():
+        period = calendar.choose(month, quarter, start, end, tz).clipped(datetime.now(timezone.utc))
+        services = _services(spec, max_slos)
+        report = slo_report.build(Prometheus(prometheus), services, period)
+    _write_text(slo_report_render.render(report, fmt), out)
+
+
+def _instant(text: str | None) -> float | None:
+    from datetime import datetime, timezone
+
+    if text is None:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        typer.echo(f"--at {text!r}: give unix seconds or an ISO date and time, e.g. 2026-11-14T09:30", err=True)
+        raise typer.Exit(2) from None
+    return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()
+
+
+@app.command("status")
+def status_command(
+    spec: SpecOrDir = Path("slo.yaml"),
+    prometheus: PrometheusOpt = "http://127.0.0.1:9090",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the rows as JSON.")] = False,
+    fail_below: Annotated[float | None, typer.Option("--fail-below", min=0, max=100, help="Exit 1 when any SLO has less than this percentage of its error budget left (or no data).")] = None,
+    at: Annotated[str | None, typer.Option("--at", help="As of this time (unix seconds or an ISO date and time, UTC unless it says), e.g. after an incident; default now.")] = None,
+    max_slos: MaxSlosOpt = MAX_SLOS,
+) -> None:
+    """Every SLO now, worst first: objective, SLI over its period, budget left, burn over 1h and 6h, time until the budget is gone, firing alerts."""
+    from generator.tools import status as live
+    from generator.tools.promapi import Prometheus
+
+    with user_errors():
+        rows, warnings = live.status(_services(spec, max_slos), Prometheus(prometheus), _instant(at))
+    _warn(warnings)
+    typer.echo(json.dumps(live.as_json(rows), indent=2) if as_json else live.table(rows))
+    if fail_below is not None and (failing := live.below(rows, fail_below)):
+        typer.echo(f"{len(failing)} SLO(s) below {fail_below:g}% of their error budget left (or without data): {', '.join(r.name for r in failing)}", err=True)
+        raise typer.Exit(1)
 
 
 import_app = typer.Typer(no_args_is_help=True, help="Write an equivalent slo.yaml from another tool's spec.")
