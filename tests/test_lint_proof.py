@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from generator import build, load
 from generator import conventions as conv
@@ -111,3 +112,22 @@ def test_a_broken_rule_in_one_shape_or_in_one_slo_of_a_shape_fails_the_gate(prom
     assert "ClaudeAssistantTtft16ErrorBudgetBurn" in messages[failed[1]]
     (note,) = [p for p in report.problems if p.severity == Severity.INFO]
     assert "100 SLOs proved by 4 promtool runs" in note.message and "shape of ttft-0: 32 SLOs" in note.message
+
+
+@pytest.mark.parametrize("spec", ["slo.yaml", *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "tests/golden").glob("*/slo.yaml"))])
+def test_each_proof_holds_every_alert_and_recording_its_tests_read(spec):
+    """A test of an alert whose group is not in the rule file would pass on silence: every proof's
+    rule file defines each alert its tests name and each recording they query."""
+    _, rendered = build(ROOT / spec)
+    built = _built_of(rendered)
+    for run in proof.proofs(load(ROOT / spec), built, built):
+        cases = yaml.safe_load(run.tests)["tests"]
+        exprs = " ".join(e["expr"] for c in cases for e in c.get("promql_expr_test", []))
+        named = {a["alertname"] for c in cases for a in c.get("alert_rule_test", [])} | set(re.findall(r'alertname="([^"]+)"', exprs))
+        queried = set(re.findall(conv.RECORDING_NAME_PATTERN, exprs))
+        defined = set(re.findall(r"(?m)^  - (?:alert|record): (\S+)$", run.rules))
+        assert (named or queried) and named <= defined and queried <= defined, (run.where, named - defined, queried - defined)
+
+
+def _built_of(rendered) -> str:
+    return next(data for path, data in rendered.items() if path.parts[:2] == ("prometheus", "rules")).decode()
