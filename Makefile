@@ -39,12 +39,13 @@ e2e: $(VENV)/.installed tools ## Real Prometheus + Alertmanager on 127.0.0.1 wit
 demo: $(VENV)/.installed tools ## Play faults against the bundle in real Prometheus + Alertmanager; print who is told
 	$(SLOGEN) demo $(SPEC)
 
-bench: $(VENV)/.installed tools ## Print the benchmarks: alert quality and Prometheus cost against Sloth, build scaling
+bench: $(VENV)/.installed tools ## Print the benchmarks: alert quality and Prometheus cost against Sloth, build scaling, lint speed
 	$(PY) bench/alert_quality.py
 	$(PY) bench/prom_cost.py
 	$(PY) bench/build_scaling.py
 	$(PY) bench/instrument_overhead.py
 	$(PY) bench/status_report.py
+	$(PY) bench/lint_speed.py
 
 lint: $(VENV)/.installed tools ## The CI gate: schema and bundle drift, promtool check/test, slogen's own checks
 	$(SLOGEN) schema --check --out slo.schema.json

@@ -101,6 +101,12 @@ def _stand_in(service: ResolvedService, slo: ResolvedSLO) -> StandIn | None:
     return _stand_ins(service).get(slo.name) if ENABLED else None
 
 
+def shape(service: ResolvedService, slo: ResolvedSLO) -> object | None:
+    """What every SLO of the SLO's shape shares (compare by identity), or None when it is compiled
+    on its own: lint proves a shape once, for one of its SLOs (generator.tools.lint.proof)."""
+    return _stand_in(service, slo)
+
+
 _last: tuple[ResolvedService, dict[str, StandIn]] | None = None  # the service being built, held so its id is never reused
 
 

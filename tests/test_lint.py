@@ -122,15 +122,20 @@ def test_without_pint_the_report_says_it_skipped(bundle):
 @pytest.mark.promtool
 @pytest.mark.parametrize("case", ["claude-basic", "otel-genai", "otel-utf8", "litellm"])
 def test_every_profile_bundle_passes_the_whole_gate(case, tmp_path):
-    """Every check, real tools included: dashboards read only series the dialect exports or the bundle records,
-    and a bundle that needs Prometheus 3 says promtool skipped (info) instead of failing on Debian's Prometheus 2."""
+    """Every check, real tools included: each dialect's rules pass `promtool check rules --lint-fatal` and its
+    generated tests, written at that dialect's own names, labels and spellings (error classes, ok/error, split
+    token counters), pass promtool shape by shape (the golden test holds this build to tests/golden/*/expected);
+    dashboards read only series the dialect exports or the bundle records; a bundle that needs Prometheus 3
+    says promtool skipped (info) instead of failing on Debian's Prometheus 2."""
     spec = ROOT / "tests/golden" / case / "slo.yaml"
     _, rendered = build(spec)
     write(tmp_path, rendered)
     report = lint.run(Context(out=tmp_path, service=load(spec), rendered=rendered))
     assert not report.failed, report.render()
-    skipped = [p for p in report.problems if p.check.startswith("promtool/")]
+    skipped = [p for p in report.problems if p.check.startswith("promtool/") and "skipped" in p.message]
     assert bool(skipped) == (case == "otel-utf8") and all(p.severity == Severity.INFO for p in skipped)
+    proved = [p for p in report.problems if p.check == "promtool/test-rules" and "proved by" in p.message]
+    assert len(proved) == (case != "otel-utf8")
 
 
 def _k8s_bundle(tmp_path):

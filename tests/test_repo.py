@@ -71,7 +71,8 @@ def test_the_whole_gate_passes_on_a_folder(tmp_path):
     assert runner.invoke(app, ["build", str(FLEET), "--out", str(out), "--check"]).exit_code == 0
     lint = runner.invoke(app, ["lint", str(FLEET), "--out", str(out)])
     assert lint.exit_code == 0, lint.output
-    assert "22 checks" in lint.output  # CRD schemas, promtool, amtool and vmalert -dryRun, the secret scan and object sizes among them
+    assert "23 checks" in lint.output  # CRD schemas, promtool, amtool, vmalert -dryRun, dashboard variables, the secret scan and object sizes among them
+    assert lint.output.count(" SLOs proved by ") == 3  # every service's SLOs, proved shape by shape
     explain = runner.invoke(app, ["explain", str(FLEET)])
     assert explain.exit_code == 0 and all(f"service {s}" in explain.output.lower() or s in explain.output for s in ("assistant", "gateway", "search"))
 

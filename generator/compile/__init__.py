@@ -181,17 +181,27 @@ def compile_rest(service: ResolvedService, digest: Digest) -> dict[PurePosixPath
 
 def compile_tests(service: ResolvedService) -> RuleTestFile:
     """The promtool tests of every alert."""
-    tests = rule_tests.build(service, lambda slo: slo_alerts(service, slo, expressions=False))
-    more: list[TestCase] = []
+    tests = slo_tests(service)
+    return replace(tests, tests=tests.tests + tuple(c for _, cases in service_tests(service) for c in cases))
+
+
+def slo_tests(service: ResolvedService) -> RuleTestFile:
+    """The tests of the SLOs' alerts."""
+    return rule_tests.build(service, lambda slo: slo_alerts(service, slo, expressions=False))
+
+
+def service_tests(service: ResolvedService) -> list[tuple[str, list[TestCase]]]:
+    """The tests of the service's own groups (rate limits, cost, thresholds), by the group they test."""
+    more: list[tuple[str, list[TestCase]]] = []
     if service.rate_limits is not None:
-        more += ratelimit_tests.build(service.rate_limits)
+        more.append((ratelimit_rules.build(service.rate_limits).name, ratelimit_tests.build(service.rate_limits)))
     if service.cost is not None:
-        more += cost_tests.build(service.cost)
-    if threshold_rules.build(service.thresholds) is not None:
-        more += threshold_tests.build(service.thresholds)
+        more.append((cost_rules.build(service.cost).name, cost_tests.build(service.cost)))
+    if (thresholds := threshold_rules.build(service.thresholds)) is not None:
+        more.append((thresholds.name, threshold_tests.build(service.thresholds)))
     if service.failures is not None:
-        more += failure_tests.build(service.failures)
-    return replace(tests, tests=tests.tests + tuple(more))
+        more.append((failure_rules.build(service.failures).name, failure_tests.build(service.failures)))
+    return more
 
 
 def _file(path: Path) -> PurePosixPath:

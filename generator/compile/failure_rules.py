@@ -29,17 +29,22 @@ TEXT = {
 }
 
 
+def _per(by: str | None, func: str, selector: q.Selector, window: str) -> str:
+    """`sum(func(...))`, or per value of the exporter's label `by`, copied to the canonical `model`."""
+    if not by:
+        return f"sum({func}({selector}[{window}]))"
+    return q.canonical(f"sum by ({q.by_clause(by)}) ({func}({selector}[{window}]))", {conv.LABEL_MODEL: by})
+
+
 def _share(bad: q.Selector, total: q.Selector, window: str, by: str | None = None) -> str:
     """Share of `total` that is `bad`: 0, not nothing, while requests flow without such answers."""
-    grouping = f" by ({by})" if by else ""
-    summed = lambda s: f"sum{grouping}(rate({s}[{window}]))"  # noqa: E731
+    summed = lambda s: _per(by, "rate", s, window)  # noqa: E731
     return f"({summed(bad)} or 0 * {summed(total)}) / clamp_min({summed(total)}, 1e-12)"
 
 
 def _enough(a: ShareAlert, window: str) -> str:
     """At least `min_events` bad events in the window: a stray failure at low traffic is no incident."""
-    grouping = f" by ({a.by})" if a.by else ""
-    return f"sum{grouping}(increase({a.bad}[{window}])) >= {a.min_events}"
+    return f"{_per(a.by, 'increase', a.bad, window)} >= {a.min_events}"
 
 
 def _own(metric: str, f: ResolvedFailures) -> q.Selector:
@@ -57,8 +62,8 @@ def _pct(share: object) -> str:
 
 def _refused(f: ResolvedFailures, a: ShareAlert, record: str, what: str, summary: str, statuses: str) -> list[RecordingRule | AlertingRule]:
     share = _own(record, f)
-    join = f" on ({a.by})" if a.by else " on ()"
-    per = f" of {{{{ $labels.{a.by} }}}}'s requests" if a.by else " of requests"
+    join = f" on ({conv.LABEL_MODEL})" if a.by else " on ()"
+    per = f" of {{{{ $labels.{conv.LABEL_MODEL} }}}}'s requests" if a.by else " of requests"
     return [
         RecordingRule(record, _share(a.bad, a.total, SHORT, a.by), {conv.LABEL_SERVICE: f.service}),
         _alert(
@@ -123,7 +128,7 @@ def build(f: ResolvedFailures) -> RuleGroup | None:
                           f"{f.service}: the API rejects the service's credentials", "401 or 403")
     if f.not_found is not None:
         rules += _refused(f, f.not_found, conv.NOT_FOUND_SHARE_2M, "ModelNotFound",
-                          f"{f.service}: the API does not know model {{{{ $labels.{f.not_found.by} }}}}" if f.not_found.by else
+                          f"{f.service}: the API does not know model {{{{ $labels.{conv.LABEL_MODEL} }}}}" if f.not_found.by else
                           f"{f.service}: the API does not know the model", "404")
     if f.client_errors is not None:
         rules += _surge(f)

@@ -48,7 +48,7 @@ def _refused_cases(f: ResolvedFailures) -> list[TestCase]:
                     _requests(f, "200", [(60, RATE * 0.05), (30, 0)], **side),
                     _requests(f, "404", [(60, 0), (30, RATE * 0.05)], **side),
                 ),
-                exprs=(_firing(f, "ModelNotFound", 60, 0), _firing(f, "ModelNotFound", 65, 1, conv.SEVERITY_PAGE, by=side)),
+                exprs=(_firing(f, "ModelNotFound", 60, 0), _firing(f, "ModelNotFound", 65, 1, conv.SEVERITY_PAGE, by={conv.LABEL_MODEL: SIDE})),
             )
         )
     return cases

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
-from pathlib import Path
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path, PurePosixPath
 
+from generator import conventions as conv
+from generator.tools.lint import proof
 from generator.tools.lint.base import Check, Context, Problem, Severity
 
 TIMEOUT = 900
@@ -12,12 +17,14 @@ MISSING = "promtool not found; `make test` installs it (Debian package prometheu
 
 
 class _Promtool(Check):
-    """Run promtool once per call that `calls` lists; any non-zero exit is a problem at that place."""
+    """Run promtool once per call that `calls` lists, side by side up to the machine's cores; any
+    non-zero exit is a problem at that place."""
 
     severity = Severity.BUG
     pattern: str
 
-    def calls(self, files: list[Path]) -> list[tuple[Path, list[str]]]:
+    def calls(self, ctx: Context, files: list[Path], scratch: Path) -> tuple[list[tuple[str, list[str]]], list[Problem]]:
+        """(where, promtool's arguments) of each run, and what to report besides."""
         raise NotImplementedError
 
     def run(self, ctx: Context) -> list[Problem]:
@@ -31,25 +38,58 @@ class _Promtool(Check):
         promtool = ctx.tools.get("promtool")
         if not promtool:
             return [self.problem("promtool", MISSING)]
-        problems = []
-        for where, args in self.calls(files):
-            result = subprocess.run([promtool, *args], capture_output=True, text=True, timeout=TIMEOUT, check=False)
-            if result.returncode != 0:
-                problems.append(self.problem(where, (result.stdout + result.stderr).strip()))
-        return problems
+        with tempfile.TemporaryDirectory(prefix="slogen-lint-") as scratch:
+            calls, notes = self.calls(ctx, files, Path(scratch))
+
+            def one(call: tuple[str, list[str]]) -> Problem | None:
+                where, args = call
+                result = subprocess.run([promtool, *args], capture_output=True, text=True, timeout=TIMEOUT, check=False)
+                return self.problem(where, (result.stdout + result.stderr).strip()) if result.returncode != 0 else None
+
+            with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # each run is a process of its own
+                found = [p for p in pool.map(one, calls) if p is not None]
+        return found + notes
 
 
 class CheckRules(_Promtool):
     name = "promtool/check-rules"
     pattern = "prometheus/rules/*.yaml"
 
-    def calls(self, files: list[Path]) -> list[tuple[Path, list[str]]]:
-        return [(files[0].parent, ["check", "rules", "--lint=all", "--lint-fatal", *map(str, files)])]
+    def calls(self, ctx: Context, files: list[Path], scratch: Path) -> tuple[list[tuple[str, list[str]]], list[Problem]]:
+        return [(str(files[0].parent), ["check", "rules", "--lint=all", "--lint-fatal", *map(str, files)])], []
 
 
 class TestRules(_Promtool):
+    """Each SLO shape's tests once (generator.tools.lint.proof) when the spec is at hand and the
+    rule files are as the build writes them; otherwise each test file as it is."""
+
     name = "promtool/test-rules"
     pattern = "prometheus/tests/*.yaml"
 
-    def calls(self, files: list[Path]) -> list[tuple[Path, list[str]]]:
-        return [(path, ["test", "rules", str(path)]) for path in files]
+    def calls(self, ctx: Context, files: list[Path], scratch: Path) -> tuple[list[tuple[str, list[str]]], list[Problem]]:
+        calls: list[tuple[str, list[str]]] = []
+        notes: list[Problem] = []
+        whole = set(files)
+        for service in ctx.services if ctx.rendered is not None else ():
+            runs = _proofs(ctx, service)
+            if runs is None:
+                continue
+            whole.discard(ctx.out / conv.rules_test_file(service.name))
+            for i, run in enumerate(runs):
+                folder = scratch / f"{service.name}-{i}"
+                folder.mkdir()
+                (folder / proof.RULES).write_text(run.rules, encoding="utf-8")
+                (folder / "tests.yaml").write_bytes(run.tests)
+                calls.append((run.where, ["test", "rules", str(folder / "tests.yaml")]))
+            notes.append(Problem(self.name, Severity.INFO, service.name, proof.coverage(service, runs)))
+        calls += [(str(path), ["test", "rules", str(path)]) for path in sorted(whole)]
+        return calls, notes
+
+
+def _proofs(ctx: Context, service) -> list[proof.Proof] | None:  # noqa: ANN001 - a ResolvedService
+    path = conv.rules_file(service.name)
+    built = (ctx.rendered or {}).get(PurePosixPath(path.as_posix()))
+    on_disk = ctx.out / path
+    if built is None or not on_disk.is_file() or not (ctx.out / conv.rules_test_file(service.name)).is_file():
+        return None
+    return proof.proofs(service, on_disk.read_text(encoding="utf-8"), built.decode())

@@ -1,0 +1,121 @@
+"""What promtool/test-rules runs: each SLO shape's tests once, for one of its SLOs.
+
+A spec's SLOs come in a few shapes, and the build writes every SLO of a shape as the same text
+but for its own name, description and label values (generator.stencil; a property test holds the
+filled bundle to the one compiled SLO by SLO). Testing one SLO of a shape against its own rule
+group therefore proves the group of every other, on one condition this module checks itself:
+that each other SLO's group on disk is the one the build writes. An SLO whose group differs (a hand
+edit, a stale bundle), or that the build compiles on its own, is tested on its own.
+
+Each proof is a rule file holding only the groups its tests read and a test file of only its
+cases: promtool evaluates every group of the file at every step of every case, so a lone SLO's
+tests cost a fraction of the whole file's, and proofs run side by side.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+import yaml
+
+from generator import conventions as conv
+from generator import stencil
+from generator.compile import service_tests, slo_tests
+from generator.ir import RuleTestFile
+from generator.render import render_document
+from generator.resolve import ResolvedService, ResolvedSLO
+
+RULES = "rules.yaml"
+_HEAD = re.compile(r"(?m)^groups:\n")
+_GROUP = re.compile(r"(?m)^(?=- name: )")
+_RECORDED = re.compile(r"(?m)^  - record: (\S+)$")
+_NAME = re.compile(conv.RECORDING_NAME_PATTERN)
+
+
+@dataclass(frozen=True)
+class Proof:
+    """One promtool run: the groups it needs as they are on disk, and the tests that read them."""
+
+    where: str  # what a failure names
+    covers: tuple[str, ...]  # the SLOs it proves; empty for the service's own groups
+    rules: str
+    tests: bytes
+
+
+def groups(text: str) -> dict[str, str] | None:
+    """A rule file as the renderer writes it, as each group's text by its name; None when it is not written so."""
+    head = _HEAD.search(text)
+    if head is None:
+        return None
+    out: dict[str, str] = {}
+    for chunk in _GROUP.split(text[head.end():]):
+        if not chunk.strip():
+            continue
+        if not chunk.startswith("- name: "):
+            return None
+        out[str(yaml.safe_load(chunk.split("\n", 1)[0][len("- name: "):]))] = chunk
+    return out
+
+
+def proofs(service: ResolvedService, on_disk: str, built: str) -> list[Proof] | None:
+    """The promtool runs that prove every SLO and the service's own groups; None when either rule file
+    is not written as the renderer writes it (then the whole test file runs)."""
+    disk, ours = groups(on_disk), groups(built)
+    if disk is None or ours is None:
+        return None
+    shapes: dict[int, list[ResolvedSLO]] = {}
+    alone: list[ResolvedSLO] = []
+    for slo in service.slos:  # every shape first: compiling a lone SLO's tests below regroups the stencil
+        name = conv.rule_group(service.name, slo.name)
+        shape = stencil.shape(service, slo)
+        if shape is None or disk.get(name) != ours.get(name):
+            alone.append(slo)
+        else:
+            shapes.setdefault(id(shape), []).append(slo)
+    members = [*shapes.values(), *([s] for s in alone)]
+    out = [_slo_proof(service, disk, group) for group in sorted(members, key=lambda g: service.slos.index(g[0]))]
+    for group, cases in service_tests(service):
+        out.append(Proof(f"{service.name}: group {group}", (), _rules(disk, [group]), _tests(tuple(cases))))
+    return out
+
+
+def _slo_proof(service: ResolvedService, disk: dict[str, str], members: list[ResolvedSLO]) -> Proof:
+    first = members[0]
+    alone = replace(service, slos=(first,))
+    where = f"{service.name}: SLO {first.name}" + (f" (standing for its shape's {len(members)} SLOs)" if len(members) > 1 else "")
+    return Proof(where, tuple(s.name for s in members), _rules(disk, [conv.rule_group(service.name, first.name)]), _tests(slo_tests(alone).tests))
+
+
+def _tests(cases: tuple) -> bytes:
+    return render_document(RuleTestFile(rule_files=(RULES,), tests=cases))
+
+
+def _rules(disk: dict[str, str], names: list[str]) -> str:
+    """The named groups and every group recording a name they read and do not record themselves."""
+    chosen = [n for n in names if n in disk]  # a group missing on disk fails its tests: nothing records their input
+    recorders = {r: n for n, text in disk.items() for r in _RECORDED.findall(text)}
+    todo = list(chosen)
+    while todo:
+        text = disk[todo.pop()]
+        own = set(_RECORDED.findall(text))
+        for read in set(_NAME.findall(text)) - own:
+            home = recorders.get(read)
+            if home is not None and home not in chosen:
+                chosen.append(home)
+                todo.append(home)
+    return "groups:\n" + "".join(disk[n] for n in chosen)
+
+
+def coverage(service: ResolvedService, done: list[Proof]) -> str:
+    """What the report says the proofs covered."""
+    lines = [f"{service.name}: {len(service.slos)} SLOs proved by {sum(1 for p in done if p.covers)} promtool runs"]
+    for p in done:
+        if len(p.covers) > 1:
+            rest = ", ".join(p.covers[1:4]) + (f" and {len(p.covers) - 4} more" if len(p.covers) > 4 else "")
+            lines.append(f"  shape of {p.covers[0]}: {len(p.covers)} SLOs (with {rest})")
+        elif p.covers:
+            lines.append(f"  {p.covers[0]}: on its own")
+        else:
+            lines.append(f"  {p.where.split(': ', 1)[1]}: the service's own tests")
+    return "\n".join(lines)
