@@ -2,7 +2,8 @@
 
 What is timed is slogen's own part of each call, not the HTTP round trip: every entry into slogen during the
 call (Recorder.start, which opens the span; the per-event hook of streams; Recorder.finish, which records the
-series, ends the span and writes the JSON log line) is timed with perf_counter and summed per call. The JSON
+series, ends the span and writes the JSON log line) is timed with perf_counter and summed per call. The fake API runs in
+its own process (its threads would otherwise hold the GIL inside the timed sections). The JSON
 line goes through a real logging handler (to /dev/null), as in a service. Spans off: no tracer provider;
 spans on: an OpenTelemetry SDK TracerProvider with a SimpleSpanProcessor and an exporter that drops the spans.
 The send hook (one status append per HTTP attempt) is left out: it is a dict comprehension over the response
@@ -13,6 +14,7 @@ loopback) and the memory blocks allocated per stream chunk with and without slog
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import statistics
 import time
@@ -95,6 +97,13 @@ def blocks_per_chunk(client: anthropic.Anthropic) -> float:
     return sum(s.count_diff for s in after.compare_to(before, "filename") if s.count_diff > 0) / CHUNKS
 
 
+def serve(conn) -> None:  # noqa: ANN001 - a Pipe end
+    """The fake API in its own process: in this one, its threads would take the GIL inside the timed sections."""
+    with FakeAnthropic(Behaviour(first_token_delay=0, chunks=3)) as short, FakeAnthropic(Behaviour(first_token_delay=0, chunks=CHUNKS)) as long:
+        conn.send((short.base_url, long.base_url))
+        conn.recv()  # until the bench is done
+
+
 def p95(samples: list[float]) -> float:
     return sorted(samples)[int(0.95 * len(samples)) - 1]
 
@@ -106,26 +115,32 @@ def main() -> None:
     logger.propagate = False
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(Dropped()))
-    with FakeAnthropic(Behaviour(first_token_delay=0, chunks=3)) as api:
-        def client(tracer: object = None) -> anthropic.Anthropic:
-            return instrument(anthropic.Anthropic(base_url=api.base_url, api_key="k", max_retries=0), feature="bench",
+    conn, child = multiprocessing.Pipe()
+    server = multiprocessing.Process(target=serve, args=(child,), daemon=True)
+    server.start()
+    short, long = conn.recv()
+    try:
+        def client(url: str, tracer: object = None) -> anthropic.Anthropic:
+            return instrument(anthropic.Anthropic(base_url=url, api_key="k", max_retries=0), feature="bench",
                               pricing=PRICING, registry=CollectorRegistry(), tracer=tracer)
 
-        bare = anthropic.Anthropic(base_url=api.base_url, api_key="k", max_retries=0)
-        off, on = client(), client(provider.get_tracer("bench"))
+        bare = anthropic.Anthropic(base_url=short, api_key="k", max_retries=0)
+        off, on = client(short), client(short, provider.get_tracer("bench"))
         load = os.getloadavg()[0]
         print(f"slogen.instrument overhead: {CALLS} calls x {ROUNDS} rounds on 127.0.0.1, JSON line logged to /dev/null, "
               f"load average {load:.1f} on {os.cpu_count()} CPUs")
-        print(f"  {'call':<12} {'spans':<6} {'inside slogen µs: median':>25} {'p95':>6}")
+        print(f"  {'call':<12} {'spans':<6} {'log line':<9} {'inside slogen µs: median':>25} {'p95':>6}")
         with Inside() as inside:
             for stream in (False, True):
-                for name, wrapped in (("off", off), ("on", on)):
+                for spans, log, wrapped in (("off", True, off), ("on", True, on), ("off", False, off)):
+                    logger.disabled = not log  # off: nothing listens at INFO, and slogen builds no line
                     samples = []
                     for _ in range(ROUNDS * CALLS):
                         one(wrapped, stream)
                         samples.append(inside.take() * 1e6)
                     label = "stream=True" if stream else "plain"
-                    print(f"  {label:<12} {name:<6} {statistics.median(samples):>25.1f} {p95(samples):>6.1f}")
+                    print(f"  {label:<12} {spans:<6} {'on' if log else 'off':<9} {statistics.median(samples):>25.1f} {p95(samples):>6.1f}")
+            logger.disabled = False
         print(f"  {'call':<12} {'bare SDK µs':>12} {'instrumented µs':>16} {'difference µs':>14}   (whole call, spans off)")
         for stream in (False, True):
             b, w = [], []
@@ -134,9 +149,14 @@ def main() -> None:
                 w.append(per_call(off, stream))
             mb, mw = statistics.median(b), statistics.median(w)
             print(f"  {'stream=True' if stream else 'plain':<12} {mb:>12.0f} {mw:>16.0f} {mw - mb:>14.0f}")
-        api.behaviour.chunks = CHUNKS
-        print(f"  memory blocks allocated per stream chunk ({CHUNKS} chunks): bare {blocks_per_chunk(bare):.2f}, "
+        bare, off, on = anthropic.Anthropic(base_url=long, api_key="k", max_retries=0), client(long), client(long, provider.get_tracer("bench"))
+        for c in (bare, off, on):
+            one(c, True)  # the series' children and caches are made on the first call
+        print(f"  memory blocks kept per stream chunk ({CHUNKS} chunks): bare {blocks_per_chunk(bare):.2f}, "
               f"instrumented {blocks_per_chunk(off):.2f}, with spans {blocks_per_chunk(on):.2f}")
+    finally:
+        conn.send("done")
+        server.join(10)
 
 
 if __name__ == "__main__":

@@ -272,9 +272,10 @@ def _row(title: str, s: dict) -> list[str]:
             f"{s['cache_hit_share']:.1%}", str(s["cost_unknown_calls"])]
 
 
-def _grid(header: list[str], rows: list[list[str]]) -> list[str]:
+def _grid(header: list[str], rows: list[list[str]], left: tuple[int, ...] = (0,)) -> list[str]:
+    """Names left-aligned, numbers right-aligned."""
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    fmt = lambda r: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip()  # noqa: E731
+    fmt = lambda r: "  ".join(c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip()  # noqa: E731
     return [fmt(header), *(fmt(r) for r in rows)]
 
 
@@ -291,11 +292,11 @@ def table(report: dict) -> str:
     if report["top_cost"]:
         lines += ["", f"Most expensive calls (top {len(report['top_cost'])})"]
         lines += _grid(["request id", "model", "feature", "cost $", "ms"],
-                       [[e["request_id"] or "-", e["model"], e["feature"], f"{e['cost_usd']:.6f}", _ms(e["duration_ms"])] for e in report["top_cost"]])
+                       [[e["request_id"] or "-", e["model"], e["feature"], f"{e['cost_usd']:.6f}", _ms(e["duration_ms"])] for e in report["top_cost"]], (0, 1, 2))
     if report["errors"]:
         lines += ["", "Errors by type (most recent message)"]
         lines += _grid(["type", "count", "status", "message"],
-                       [[e["error_type"], str(e["count"]), e["last_status"] or "-", _oneline(e["last_message"]) or "-"] for e in report["errors"]])
+                       [[e["error_type"], str(e["count"]), e["last_status"] or "-", _oneline(e["last_message"]) or "-"] for e in report["errors"]], (0, 3))
     if report["skipped_lines"]:
         reasons = ", ".join(f"{n} {reason.replace('_', ' ')}" for reason, n in report["skipped"].items())
         lines += ["", f"{report['skipped_lines']} line(s) skipped: not slogen.instrument call records ({reasons})"]
