@@ -140,19 +140,16 @@ SpecOrDir = Annotated[Path, typer.Argument(help="The spec file, or a folder of s
 def report_logs(
     logs: Annotated[list[Path], typer.Argument(help="Log files with slogen.instrument's JSON lines.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    by: Annotated[str | None, typer.Option("--by", help="Group the table by user, feature or model (default: model and feature).")] = None,
+    top: Annotated[int, typer.Option("--top", min=0, max=1000, help="How many of the most expensive calls to list.")] = 5,
+    since: Annotated[str | None, typer.Option("--since", help="Only calls at or after this time: RFC 3339 (2026-12-05T09:00:00Z) or a duration back from now (1h, 7d).")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Only calls before this time, in the same forms as --since.")] = None,
 ) -> None:
-    """Summarise slogen.instrument logs: latency and TTFT percentiles, errors, spend, tokens and cache hits per model and feature."""
+    """Summarise slogen.instrument logs in one streaming pass: latency and TTFT percentiles and maximum, errors by type, spend, tokens and cache hits per model, feature or user, and the most expensive calls."""
     from generator.tools import report as summary  # only this command needs it
 
-    lines: list[str] = []
-    for path in logs:
-        try:
-            lines += path.read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError as exc:
-            typer.echo(f"{path}: cannot read the log ({exc.strerror or exc}); pass a file slogen.instrument wrote to", err=True)
-            raise typer.Exit(2) from None
-    result = summary.summarise(lines)
-    typer.echo(json.dumps(result, indent=2) if as_json else summary.table(result))
+    with user_errors():
+        typer.echo(summary.run(logs, by=by, top=top, since=since, until=until, as_json=as_json))
 
 
 @report_app.command("slo")

@@ -55,28 +55,23 @@ class Metrics:
         return cls._made[registry]
 
 
-# (header prefix, dimension) pairs: Anthropic's, then the OpenAI-compatible spelling.
-_ANTHROPIC = {f"anthropic-ratelimit-{d.replace('_', '-')}-": d for d in DIMENSIONS}
-_OPENAI = {"requests": "requests", "tokens": "tokens"}
+# (header, dimension, limit|remaining): Anthropic's, then the OpenAI-compatible spelling; spelled out once, since
+# this runs on every call.
+_HEADERS = tuple(
+    (f"anthropic-ratelimit-{d.replace('_', '-')}-{kind}", d, kind) for d in DIMENSIONS for kind in ("limit", "remaining")
+) + tuple((f"x-ratelimit-{kind}-{d}", d, kind) for d in ("requests", "tokens") for kind in ("limit", "remaining"))
 
 
 def ratelimits(headers: dict[str, str]) -> list[tuple[str, str, float]]:
     """(dimension, limit|remaining, value) from a response's rate-limit headers."""
-    out = []
-    for prefix, dim in _ANTHROPIC.items():
-        for kind in ("limit", "remaining"):
-            if (value := headers.get(prefix + kind)) is not None:
-                out.append((dim, kind, value))
-    for suffix, dim in _OPENAI.items():
-        for kind in ("limit", "remaining"):
-            if (value := headers.get(f"x-ratelimit-{kind}-{suffix}")) is not None:
-                out.append((dim, kind, value))
     parsed = []
-    for dim, kind, value in out:
-        try:
-            parsed.append((dim, kind, float(value)))
-        except ValueError:
-            continue
+    for name, dim, kind in _HEADERS:
+        value = headers.get(name)
+        if value is not None:
+            try:
+                parsed.append((dim, kind, float(value)))
+            except ValueError:
+                continue
     return parsed
 
 
@@ -104,8 +99,12 @@ class PrometheusSink:
         m, child = self.metrics, self._child
         model, feature = self.bounded(call.model, call.feature)
         child(m.requests, model, feature, status).inc()
-        for attempt, n in Tally(call.attempts).items():
-            child(m.attempts, model, feature, attempt).inc(n)
+        attempts = call.attempts
+        if len(attempts) == 1:  # nearly every call: no tally to build
+            child(m.attempts, model, feature, attempts[0]).inc()
+        else:
+            for attempt, n in Tally(attempts).items():
+                child(m.attempts, model, feature, attempt).inc(n)
         exemplar = {"trace_id": trace[0], "span_id": trace[1]} if trace is not None else None
         child(m.duration, model, feature).observe(seconds, exemplar)
         if ttft is not None:

@@ -20,6 +20,7 @@ from slogen._context import current
 from slogen._pricing import TOKEN_TYPES, Pricing
 
 LOG = logging.getLogger("slogen.instrument")
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps builds an encoder per call for non-default options
 MAX_MESSAGE = 300  # characters of an error message kept in the log line (the API's text, never the prompt)
 
 
@@ -170,4 +171,4 @@ class Recorder:
             line["trace_id"], line["span_id"] = trace
         if self.log_content and call.content is not None:
             line["content"] = call.content
-        self.logger.log(level, json.dumps(line, ensure_ascii=False))
+        self.logger.log(level, _ENCODE(line))
