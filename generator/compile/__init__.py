@@ -15,6 +15,7 @@ from generator.compile import (
     cost_rules,
     cost_tests,
     dashboard_links,
+    group_tests,
     kubernetes,
     meta_rules,
     ratelimit_rules,
@@ -183,7 +184,7 @@ def compile_rest(service: ResolvedService, digest: Digest) -> dict[PurePosixPath
 def compile_tests(service: ResolvedService) -> RuleTestFile:
     """The promtool tests of every alert."""
     tests = rule_tests.build(service, lambda slo: slo_alerts(service, slo, expressions=False))
-    more: list[TestCase] = []
+    more: list[TestCase] = group_tests.build(service, lambda slo: group_alerts(service, slo, expressions=False))
     if service.rate_limits is not None:
         more += ratelimit_tests.build(service.rate_limits)
     if service.cost is not None:

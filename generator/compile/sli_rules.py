@@ -36,8 +36,15 @@ Grouping = tuple[tuple[str, str], ...]  # (slogen's label, the exporter's) per g
 
 
 def _rate(sel: q.Selector, window: str, by: Grouping) -> str:
-    # Per group, `sum by` the exporter's labels, copied to slogen's names so every later rule reads one.
-    return q.summed_rate(sel, window, dict(by)) if by else q.shape(q.RATE_SUM, sel=sel, window=window)
+    """The window's rate summed over the service, or per group. A group label the exporter spells its
+    own way is copied to slogen's name before the sum, so per-group series and alerts carry one label."""
+    if not by:
+        return q.shape(q.RATE_SUM, sel=sel, window=window)
+    expr = f"rate({sel}[{window}])"
+    for name, actual in by:
+        if actual != name:
+            expr = f'label_replace({expr}, {q.string(name)}, "$1", {q.string(actual)}, "(.*)")'
+    return f"sum by ({q.by_clause(*(name for name, _ in by))}) ({expr})"
 
 
 def raw_error_rate(sli: SLIQuery, window: str, by: Grouping = ()) -> str:

@@ -129,7 +129,7 @@ def resolve_slo(spec: Spec, slo: SLO, profile: Profile, warnings: list[str]) -> 
             pairs.insert(0, very_fast)
     sli, category = resolve_sli(spec, slo, profile)
     group_by = _group_by(slo, profile, sli)
-    return ResolvedSLO(
+    resolved = ResolvedSLO(
         service=spec.service,
         name=slo.name,
         description=slo.description,
@@ -145,6 +145,24 @@ def resolve_slo(spec: Spec, slo: SLO, profile: Profile, warnings: list[str]) -> 
         runbook_base=spec.links.runbooks,
         evaluation_interval=spec.metrics.evaluation_interval,
         group_by=group_by,
+    )
+    if group_by:
+        warnings.append(group_note(resolved))
+    return resolved
+
+
+def group_note(slo: ResolvedSLO) -> str:
+    """What each value of the group labels costs in series: the build says it, so a label's cardinality is a decision."""
+    windows = len(slo.group_windows)
+    conditions = sum(1 for s in (conv.SEVERITY_PAGE, conv.SEVERITY_TICKET) if len(slo.pairs_of(s)) > 1)
+    severities = len({p.severity for p in slo.pairs})
+    recorded = 3 * windows
+    labels = " and ".join(slo.group_labels)
+    return (
+        f"SLO {slo.name}: group_by [{', '.join(slo.group_labels)}] adds per {labels} value {recorded} recorded series "
+        f"({windows} windows x bad rate, total rate, ratio){f', {conditions} burn conditions while it burns' if conditions else ''} "
+        f"and {len(slo.pairs)} alert rules' evaluations, at most {severities} firing alerts (one per severity); "
+        f"20 values add {20 * recorded} series"
     )
 
 
