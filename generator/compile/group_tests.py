@@ -50,11 +50,14 @@ def _cases(service: ResolvedService, slo: ResolvedSLO, rules: list[AlertingRule]
     busy, small, _ = outage_scenario(slo)
     share = f"{round(SMALL_SHARE * 100)}% of traffic"
     quiet = Traffic.of([(90, QUIET_RATE, 0), (1, QUIET_RATE, 1), (60, QUIET_RATE, 0)])
+    # Three failures in a row burn far above every short-window threshold: only the min-events guard holds them.
+    burst = Traffic.of([(90, QUIET_RATE, 0), (1, QUIET_RATE, QUIET_RATE), (1, QUIET_RATE, 1), (60, QUIET_RATE, 0)])
     steady = rt.RATE - QUIET_RATE
     what = " and ".join(slo.group_labels)
     scenarios = [
         (f"one {what} with {share} fails every request", busy, small, True, None),
         (f"one failure on a quiet {what} at {QUIET_RATE} requests per minute", Traffic.of([(151, steady, 0)]), quiet, False, None),
+        (f"three failures in a row on a quiet {what}, under min_events", Traffic.of([(152, steady, 0)]), burst, False, None),
         ("healthy traffic in every group", Traffic.of([(150, steady, 0)]), Traffic.of([(150, QUIET_RATE * 10, 0)]), False, None),
         (f"one {what} stops while the others go on", Traffic.of([(120, steady, 0)]), Traffic.of([(120, 30, 0)]), False, 60),
     ]
