@@ -12,6 +12,8 @@ import yaml
 from typer.testing import CliRunner
 
 from generator import build
+from generator.pipeline import load
+from generator.tools.explain import group_page_minutes
 from generator.cli import app
 from generator.write import write
 
@@ -128,6 +130,8 @@ def test_the_small_model_pages_within_5_minutes_while_the_service_wide_slo_stays
     page = f'count(ALERTS{{alertname="{GROUP_ALERT}", alertstate="firing", severity="critical", model="claude-haiku-4-5"}})'
     fires = sorted(int(c["eval_time"][:-1]) for c in case["promql_expr_test"] if c["expr"] == page and c["exp_samples"])
     assert fires and 180 < fires[0] <= 185, fires
+    slo = next(s for s in load(ROOT / "slo.yaml").slos if s.name == "availability")
+    assert group_page_minutes(slo, 30)[0] == fires[0] - 180  # what `slogen explain` prints for a model at 30 req/min
     service = [c for c in case["promql_expr_test"] if c["expr"].startswith(f'count(ALERTS{{alertname="{SERVICE_ALERT}"') and 'severity="critical"' in c["expr"]]
     assert any(int(c["eval_time"][:-1]) >= fires[0] and not c["exp_samples"] for c in service)  # diluted: 5% bad is under its thresholds
     for name in ("one failure on a quiet model", "three failures in a row on a quiet model", "per model: healthy traffic", "one model stops"):
