@@ -183,3 +183,14 @@ def test_the_service_wide_page_holds_back_the_per_group_alerts_in_real_alertmana
         proc.terminate()
         proc.wait(timeout=10)
         server.shutdown()
+
+
+def test_the_slo_dashboard_shows_the_burn_rate_per_group_from_recorded_series(tmp_path):
+    _, rendered = build(ROOT / "slo.yaml")
+    write(tmp_path, rendered)
+    board = json.loads((tmp_path / "grafana/dashboards/claude-assistant-slos.json").read_text())
+    panel = next(p for p in board["panels"] if p.get("title") == "Burn rate per model")
+    recorded = {r["record"] for g in yaml.safe_load(next((tmp_path / "prometheus/rules").glob("*.yaml")).read_text())["groups"] for r in g["rules"] if "record" in r}
+    exprs = [t["expr"] for t in panel["targets"]]
+    assert exprs and all(e.split("{")[0] in recorded and e.startswith("slo_group:") for e in exprs)
+    assert all(t["legendFormat"].startswith("{{model}}") for t in panel["targets"])
