@@ -194,3 +194,23 @@ def test_the_slo_dashboard_shows_the_burn_rate_per_group_from_recorded_series(tm
     exprs = [t["expr"] for t in panel["targets"]]
     assert exprs and all(e.split("{")[0] in recorded and e.startswith("slo_group:") for e in exprs)
     assert all(t["legendFormat"].startswith("{{model}}") for t in panel["targets"])
+
+
+@pytest.mark.promtool
+@pytest.mark.parametrize("case", ["litellm", "otel-genai"])
+def test_every_slo_of_another_dialect_grouped_by_model_passes_its_per_group_cases(promtool, tmp_path, case):
+    """Latency SLIs too, and exporters that spell the model label their own way (LiteLLM's request
+    counter says requested_model, its histograms model; OTel gen_ai.response.model)."""
+    doc = yaml.safe_load((ROOT / "tests/golden" / case / "slo.yaml").read_text())
+    for slo in doc["slos"]:
+        slo["group_by"] = ["model"]
+    (tmp_path / "slo.yaml").write_text(yaml.safe_dump(doc))
+    _, rendered = build(tmp_path / "slo.yaml")
+    write(tmp_path / "out", rendered)
+    tests = next((tmp_path / "out/prometheus/tests").glob("*.yaml"))
+    generated = yaml.safe_load(tests.read_text())
+    generated["tests"] = [t for t in generated["tests"] if ": per model: " in t["name"]]
+    assert len(generated["tests"]) == 5 * len(doc["slos"])
+    tests.write_text(yaml.safe_dump(generated))
+    result = subprocess.run([promtool, "test", "rules", str(tests)], capture_output=True, text=True, timeout=900, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr

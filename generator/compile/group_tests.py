@@ -122,7 +122,9 @@ def _group_reads(slo: ResolvedSLO, rules: list[AlertingRule], group: dict[str, s
 def _series(service: ResolvedService, slo: ResolvedSLO, traffic: Traffic, small: bool, ends_at: int | None) -> tuple[Series, ...]:
     profile = service.profile
     values = {**{name: VALUES[name][0] for name in VALUES}, **group_value(slo, small)}
-    dims = tuple(rt._dims(profile, values[conv.LABEL_MODEL], values[conv.LABEL_FEATURE]).items())
+    # The group labels as the SLI's own metric spells them (LiteLLM's request counter and histograms differ).
+    own = {actual: values[name] for name, actual in slo.group_by}
+    dims = tuple({**rt._dims(profile, values[conv.LABEL_MODEL], values[conv.LABEL_FEATURE]), **own}.items())
     sli = slo.sli
     if isinstance(sli, RatioSLI):
         good, bad, _ = rt._status_values(slo, profile)
