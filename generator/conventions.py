@@ -56,19 +56,45 @@ LABEL_TOKEN_TYPE = "type"
 RATE_BASE_WINDOW = "5m"
 
 
-def sli_error_rate(window: str) -> str:
+# A grouped SLO's per-group recordings have names of their own: the service-wide ones are read by
+# {slo, service} alone, which would match per-group series too.
+LEVEL_SLO = "slo"
+LEVEL_GROUP = "slo_group"
+
+
+def _level(grouped: bool) -> str:
+    return LEVEL_GROUP if grouped else LEVEL_SLO
+
+
+def sli_error_rate(window: str, grouped: bool = False) -> str:
     """Bad events per second, averaged over the window."""
-    return f"slo:sli_error:rate{window}"
+    return f"{_level(grouped)}:sli_error:rate{window}"
 
 
-def sli_total_rate(window: str) -> str:
+def sli_total_rate(window: str, grouped: bool = False) -> str:
     """Valid events per second, averaged over the window."""
-    return f"slo:sli_total:rate{window}"
+    return f"{_level(grouped)}:sli_total:rate{window}"
 
 
-def sli_error_ratio(window: str) -> str:
+def sli_error_ratio(window: str, grouped: bool = False) -> str:
     """Bad events over valid events in the window (Sloth's name, so its readers still work)."""
-    return f"slo:sli_error:ratio_rate{window}"
+    return f"{_level(grouped)}:sli_error:ratio_rate{window}"
+
+
+# Labels with one value per request, trace, user or session: `group_by` refuses them (every value
+# would add recordings and alerts without end).
+_UNBOUNDED = re.compile(
+    r"(^|_)(id|ids|uuid|guid)$|(^|_)(request|trace|span|user|session|conversation|thread|message|response|"
+    r"client_ip|ip|email|prompt|url|path)(_|$)",
+    re.IGNORECASE,
+)
+
+
+def unbounded_label(name: str) -> bool:
+    return _UNBOUNDED.search(name) is not None
+
+
+GROUPABLE_LABELS = ("model", "feature")  # labels the request and latency metrics carry, with a bounded set of values
 
 
 TOKEN_PRICE = "llm:token_price:usd"
@@ -104,14 +130,19 @@ BUDGET_REMAINING = "slo:period_error_budget_remaining:ratio"
 BURN_RATE_CURRENT = "slo:current_burn_rate:ratio"
 
 
-def burn_condition(severity: str) -> str:
+def burn_condition(severity: str, grouped: bool = False) -> str:
     """The burn rate of the fastest pair of a severity whose condition holds; absent while none does."""
-    return f"slo:{severity}_burn_condition:ratio"
+    return f"{_level(grouped)}:{severity}_burn_condition:ratio"
 
 
 BURN_CONDITIONS = (burn_condition(SEVERITY_PAGE), burn_condition(SEVERITY_TICKET))  # recorded only while something burns
 # Vector matching on the labels that name an SLO's recordings.
 ON_IDENTITY = f"on({LABEL_SLO}, {LABEL_SERVICE})"
+
+
+def on_identity(by: tuple[str, ...] = ()) -> str:
+    """Vector matching on an SLO's identity, and on its group labels for its per-group rules."""
+    return ON_IDENTITY if not by else f"on({', '.join((LABEL_SLO, LABEL_SERVICE, *by))})"
 
 
 PERIOD_BURN_RATE = "slo:period_burn_rate:ratio"
@@ -127,6 +158,12 @@ def camel(*parts: str) -> str:
 def burn_alert(service: str, slo: str) -> str:
     """Multi-window multi-burn-rate alert of one SLO (all tiers share it; `severity` tells them apart)."""
     return camel(service, slo, "ErrorBudgetBurn")
+
+
+def group_burn_alert(service: str, slo: str, by: tuple[str, ...]) -> str:
+    """The per-group burn alert of a grouped SLO: its own name, so the service-wide alert's latch,
+    routes and runbook stay as they are; the group's value is a label."""
+    return camel(service, slo, "by", *by, "ErrorBudgetBurn")
 
 
 def nodata_alert(service: str, slo: str) -> str:
@@ -197,6 +234,7 @@ def server_error_share(window: str) -> str:
 # whatever the SLOs exclude.
 CREDENTIALS_SHARE_2M = "llm:requests_credentials_rejected:ratio_rate2m"
 NOT_FOUND_SHARE_2M = "llm:requests_model_not_found:ratio_rate2m"
+failure_alert = threshold_alert  # CredentialsRejected, ModelNotFound, ClientErrorSurge, UpstreamDegraded
 
 
 def client_error_share(window: str) -> str:
@@ -209,11 +247,6 @@ def failed_attempt_share(window: str) -> str:
 
 def failure_group(service: str) -> str:
     return f"{TOOL}-failures-{service}"
-
-
-def failure_alert(service: str, what: str) -> str:
-    """Failure-mode alerts: CredentialsRejected, ModelNotFound, ClientErrorSurge, UpstreamDegraded."""
-    return camel(service, what)
 
 
 def ratelimit_group(service: str) -> str:

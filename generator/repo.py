@@ -138,7 +138,7 @@ def _alertmanager(built: list[Built]) -> dict:
         "group_by": list(conv.DEFAULT_GROUP_BY),
         "routes": [am.build_fragment(b.service)["route"] for b in built],
     }
-    config["inhibit_rules"] = _union([r for b in built for r in am.inhibit_data(b.service.notifications)])
+    config["inhibit_rules"] = _union([r for b in built for r in am.inhibit_data(b.service.notifications, b.service.slos)])
     config["receivers"] = _named([(b, r) for b in built for r in am.receivers_data(b.service.notifications)], "receiver")
     if conv.NULL_RECEIVER not in {r["name"] for r in config["receivers"]}:
         config["receivers"].append(_NULL)

@@ -92,7 +92,7 @@ def test_a_broken_rule_in_one_shape_or_in_one_slo_of_a_shape_fails_the_gate(prom
     - one SLO in the middle of another shape is edited by hand on disk: drift catches it, and
       promtool/test-rules on its own does too, for its group is no longer the shape's."""
     original = alert_rules.alert_expr
-    monkeypatch.setattr(alert_rules, "alert_expr", lambda slo, pair: original(slo, pair).replace("/ 0.005 > 40", "/ 0.005 > 400"))
+    monkeypatch.setattr(alert_rules, "alert_expr", lambda slo, pair, **kw: original(slo, pair, **kw).replace("/ 0.005 > 40", "/ 0.005 > 400"))
     spec, out, rendered = _bundle(spec_file, tmp_path)
     monkeypatch.undo()
     assert _rules_text(out).count("/ 0.005 > 400") > 34  # every availability SLO carries the break

@@ -54,6 +54,7 @@ def specs(draw):
                 "sli": draw(slis()),
                 "labels": draw(st.dictionaries(label_keys, any_text, max_size=2)),
                 "alerting": {"min_events": draw(st.integers(0, 50))},
+                "group_by": draw(st.sampled_from([[], [], ["model"], ["feature"], ["model", "feature"]])),
             }
             for n in slo_names
         ],

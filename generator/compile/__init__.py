@@ -17,6 +17,7 @@ from generator.compile import (
     dashboard_links,
     failure_rules,
     failure_tests,
+    group_tests,
     kubernetes,
     meta_rules,
     ratelimit_rules,
@@ -48,6 +49,10 @@ def slo_alerts(service: ResolvedService, slo: ResolvedSLO, expressions: bool = T
     return [dashboard_links.link(r, service) for r in alert_rules.build(slo, expressions)]
 
 
+def group_alerts(service: ResolvedService, slo: ResolvedSLO, expressions: bool = True) -> list[AlertingRule]:
+    return [dashboard_links.link(r, service) for r in alert_rules.build_grouped(slo, expressions)]
+
+
 @dataclass(frozen=True)
 class Part:
     """One rule group and what comes with it: its alerts' runbooks, and the name and labels of each
@@ -74,7 +79,13 @@ def parts(service: ResolvedService, slo_runbooks: bool = True) -> Iterator[Part]
 
 def _slo_part(service: ResolvedService, slo: ResolvedSLO, with_runbooks: bool) -> Part:
     alerts = slo_alerts(service, slo)
-    rules = (*sli_rules.build(slo), *meta_rules.build(slo), *alert_rules.conditions(slo), *alerts)
+    # A grouped SLO's per-group rules come after the service-wide ones, which stay as they are.
+    grouped = group_alerts(service, slo)
+    alerts += grouped
+    rules = (
+        *sli_rules.build(slo), *meta_rules.build(slo), *alert_rules.conditions(slo), *alerts[: len(alerts) - len(grouped)],
+        *sli_rules.build_grouped(slo), *alert_rules.conditions(slo, grouped=True), *grouped,
+    )
     group = RuleGroup(conv.rule_group(service.name, slo.name), rules, interval=slo.evaluation_interval)
     own = _slo_runbooks(service, slo) if with_runbooks else ()
     return Part(group, own, _emitted((r, alert_rules.result_labels(slo, r)) for r in alerts))
@@ -186,8 +197,10 @@ def compile_tests(service: ResolvedService) -> RuleTestFile:
 
 
 def slo_tests(service: ResolvedService) -> RuleTestFile:
-    """The tests of the SLOs' alerts."""
-    return rule_tests.build(service, lambda slo: slo_alerts(service, slo, expressions=False))
+    """The tests of the SLOs' alerts, a grouped SLO's per-group alerts among them."""
+    tests = rule_tests.build(service, lambda slo: slo_alerts(service, slo, expressions=False))
+    grouped = group_tests.build(service, lambda slo: group_alerts(service, slo, expressions=False))
+    return replace(tests, tests=tests.tests + tuple(grouped))
 
 
 def service_tests(service: ResolvedService) -> list[tuple[str, list[TestCase]]]:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from generator import conventions as conv
 from generator import promql as q
-from generator.resolve import ResolvedService
+from generator.resolve import ResolvedService, ResolvedSLO
 from generator.spec.models import Grouping, Notifications, Receiver, Route
 
 
@@ -100,7 +100,7 @@ def _receiver(name: str, r: Receiver) -> dict:
     return out
 
 
-def inhibit_data(n: Notifications) -> list[dict]:
+def inhibit_data(n: Notifications, slos: Iterable[ResolvedSLO] = ()) -> list[dict]:
     rules = []
     if n.inhibit.critical_inhibits_warning:
         rules.append(
@@ -129,6 +129,27 @@ def inhibit_data(n: Notifications) -> list[dict]:
                 "equal": [conv.LABEL_SERVICE],
             }
         )
+    if n.inhibit.service_wide_inhibits_groups:
+        rules += _group_inhibits(slos)
+    return rules
+
+
+def _group_inhibits(slos: Iterable[ResolvedSLO]) -> list[dict]:
+    """A grouped SLO's service-wide burn alert holds back its per-group alerts of the same or lower
+    severity: when the whole service burns, every busy group burns too, and one page says it."""
+    rules = []
+    for slo in slos:
+        if not slo.group_by:
+            continue
+        same = [conv.LABEL_SERVICE, conv.LABEL_SLO]
+        for source, targets in ((conv.SEVERITY_PAGE, ()), (conv.SEVERITY_TICKET, (matcher(conv.LABEL_SEVERITY, conv.SEVERITY_TICKET),))):
+            rules.append(
+                {
+                    "source_matchers": [matcher(conv.LABEL_ALERTNAME, slo.burn_alert), matcher(conv.LABEL_SEVERITY, source)],
+                    "target_matchers": [matcher(conv.LABEL_ALERTNAME, slo.group_alert), *targets],
+                    "equal": same,
+                }
+            )
     return rules
 
 
@@ -172,7 +193,7 @@ def build_config(service: ResolvedService) -> dict:
         }
     config["templates"] = [f"{conv.alertmanager_template_file().parent.name}/*.tmpl"]
     config["route"] = route_data(service)
-    config["inhibit_rules"] = inhibit_data(n)
+    config["inhibit_rules"] = inhibit_data(n, service.slos)
     config["receivers"] = receivers_data(n)
     if n.time_intervals:
         config["time_intervals"] = time_intervals_data(n)
@@ -183,7 +204,7 @@ def build_fragment(service: ResolvedService) -> dict:
     """For teams with their own Alertmanager: a subtree for this service, to paste under `route.routes`."""
     n = service.notifications
     subtree = {"matchers": [matcher(conv.LABEL_SERVICE, service.name)], **route_data(service), "continue": False}
-    fragment: dict = {"route": subtree, "receivers": receivers_data(n), "inhibit_rules": inhibit_data(n)}
+    fragment: dict = {"route": subtree, "receivers": receivers_data(n), "inhibit_rules": inhibit_data(n, service.slos)}
     if n.time_intervals:
         fragment["time_intervals"] = time_intervals_data(n)
     return plain(fragment)

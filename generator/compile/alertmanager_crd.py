@@ -55,7 +55,7 @@ def build(service: ResolvedService) -> dict:
         for receiver in receivers:
             for email in receiver.get("email_configs", []):
                 email.update(smtp)
-    spec: dict = {"route": route, "receivers": receivers, "inhibit_rules": am.inhibit_data(n)}
+    spec: dict = {"route": route, "receivers": receivers, "inhibit_rules": am.inhibit_data(n, service.slos)}
     if n.time_intervals:
         spec["mute_time_intervals"] = am.time_intervals_data(n)
     api, kind = conv.ALERTMANAGER_CONFIG

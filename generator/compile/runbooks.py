@@ -55,6 +55,7 @@ def build(slo: ResolvedSLO, profile: Profile) -> list[Runbook]:
         "phrase": slo.sli.phrase,
         "category": slo.category,
         "queries": _queries(slo, profile),
+        "group_by": [],
     }
     pairs = [
         {
@@ -67,7 +68,13 @@ def build(slo: ResolvedSLO, profile: Profile) -> list[Runbook]:
         }
         for p in slo.pairs
     ]
+    grouped = []
+    if slo.group_by:
+        group_pairs = [{**p, "expr": burn_expr(slo, pair, grouped=True)} for p, pair in zip(pairs, slo.pairs, strict=True)]
+        context = {**common, "alert": slo.group_alert, "pairs": group_pairs, "group_by": list(slo.group_labels)}
+        grouped.append(Runbook(slo.group_alert, "runbook-burn.md.j2", {**context, "min_events": slo.min_events, "service_alert": slo.burn_alert}))
     return [
+        *grouped,
         Runbook(slo.burn_alert, "runbook-burn.md.j2", {**common, "alert": slo.burn_alert, "pairs": pairs}),
         Runbook(
             slo.nodata_alert,

@@ -32,16 +32,31 @@ def recorded(metric: str, identity_matchers: str) -> str:
     return metric + identity_matchers
 
 
-def raw_error_rate(sli: SLIQuery, window: str) -> str:
-    total = q.shape(q.RATE_SUM, sel=sli.total, window=window)
+Grouping = tuple[tuple[str, str], ...]  # (slogen's label, the exporter's) per group label; empty: service-wide
+
+
+def _rate(sel: q.Selector, window: str, by: Grouping) -> str:
+    """The window's rate summed over the service, or per group. A group label the exporter spells its
+    own way is copied to slogen's name before the sum, so per-group series and alerts carry one label."""
+    if not by:
+        return q.shape(q.RATE_SUM, sel=sel, window=window)
+    expr = f"rate({sel}[{window}])"
+    for name, actual in by:
+        if actual != name:
+            expr = f'label_replace({expr}, {q.string(name)}, "$1", {q.string(actual)}, "(.*)")'
+    return f"sum by ({q.by_clause(*(name for name, _ in by))}) ({expr})"
+
+
+def raw_error_rate(sli: SLIQuery, window: str, by: Grouping = ()) -> str:
+    total = _rate(sli.total, window, by)
     if isinstance(sli, RatioSLI):
-        return q.shape(q.ERRORS_OR_ZERO, errors=q.shape(q.RATE_SUM, sel=sli.bad, window=window), total=total)
+        return q.shape(q.ERRORS_OR_ZERO, errors=_rate(sli.bad, window, by), total=total)
     assert isinstance(sli, HistogramSLI)
-    return q.shape(q.DIFFERENCE, total=total, good=q.shape(q.RATE_SUM, sel=sli.good, window=window))
+    return q.shape(q.DIFFERENCE, total=total, good=_rate(sli.good, window, by))
 
 
-def raw_total_rate(sli: SLIQuery, window: str) -> str:
-    return q.shape(q.RATE_SUM, sel=sli.total, window=window)
+def raw_total_rate(sli: SLIQuery, window: str, by: Grouping = ()) -> str:
+    return _rate(sli.total, window, by)
 
 
 def composed_rate(metric: str, identity: str, window: str, piece: str) -> str:
@@ -65,23 +80,33 @@ def build(slo: ResolvedSLO) -> list[RecordingRule]:
     return [RecordingRule(record, q.filled(expr, identity), labels) for record, expr in _shaped(slo.sli, slo.windows)]
 
 
+def build_grouped(slo: ResolvedSLO) -> list[RecordingRule]:
+    """The same recordings per value of the SLO's group labels, under the group level's names; none when ungrouped."""
+    if not slo.group_by:
+        return []
+    labels, identity = slo.identity, slo.identity_matchers
+    return [RecordingRule(record, q.filled(expr, identity), labels) for record, expr in _shaped(slo.sli, slo.group_windows, slo.group_by)]
+
+
 @lru_cache(maxsize=256)  # SLOs reading one SLI over the same windows differ only by their identity
-def _shaped(sli: SLIQuery, windows: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+def _shaped(sli: SLIQuery, windows: tuple[str, ...], by: Grouping = ()) -> tuple[tuple[str, str], ...]:
     """(record, expression) of every recording, the SLO's identity matchers left as `q.IDENTITY`."""
-    identity = q.IDENTITY
+    identity, grouped = q.IDENTITY, bool(by)
     rates: list[tuple[str, str]] = []
     ratios: list[tuple[str, str]] = []
     done: list[str] = []
     for window in windows:
         piece = piece_of(window, done) if parse_seconds(window) > RAW_UP_TO_SECONDS else None
         if piece is None:
-            err, tot = q.fixed(raw_error_rate(sli, window)), q.fixed(raw_total_rate(sli, window))
+            err, tot = q.fixed(raw_error_rate(sli, window, by)), q.fixed(raw_total_rate(sli, window, by))
         else:
-            err = composed_rate(conv.sli_error_rate(piece), identity, window, piece)
-            tot = composed_rate(conv.sli_total_rate(piece), identity, window, piece)
+            err = composed_rate(conv.sli_error_rate(piece, grouped), identity, window, piece)
+            tot = composed_rate(conv.sli_total_rate(piece, grouped), identity, window, piece)
         done.append(window)
-        rates.append((conv.sli_error_rate(window), err))
-        rates.append((conv.sli_total_rate(window), tot))
-        ratio = q.shape(q.RATIO, errors=recorded(conv.sli_error_rate(window), identity), total=recorded(conv.sli_total_rate(window), identity))
-        ratios.append((conv.sli_error_ratio(window), ratio))
+        rates.append((conv.sli_error_rate(window, grouped), err))
+        rates.append((conv.sli_total_rate(window, grouped), tot))
+        ratio = q.shape(
+            q.RATIO, errors=recorded(conv.sli_error_rate(window, grouped), identity), total=recorded(conv.sli_total_rate(window, grouped), identity)
+        )
+        ratios.append((conv.sli_error_ratio(window, grouped), ratio))
     return tuple(rates + ratios)

@@ -152,7 +152,23 @@ def slos(qs: Queries) -> Board:
             b, sel, Query(f"1 - {sel(conv.sli_error_ratio(slo.period))}", slo.period), slo.period,
             [Query(f"{sel(conv.sli_error_ratio(w))} / {budget}", w) for w in windows], sorted({float(p.factor) for p in slo.pairs}), firing,
         )
+        if slo.group_by:
+            _group_panel(b, slo, sel, budget)
     return b
+
+
+def _group_panel(b: Board, slo, sel, budget: str) -> None:  # noqa: ANN001
+    """A grouped SLO's burn rate per group, over the windows of its fastest page pairs: the group that pages stands out."""
+    what = " and ".join(slo.group_labels)
+    pages = slo.pairs_of(conv.SEVERITY_PAGE)
+    windows = sorted({p.long for p in pages[:2]}, key=parse_seconds) or ["5m"]
+    factors = sorted({float(p.factor) for p in pages[:2]})
+    burn = [Query(f"{sel(conv.sli_error_ratio(w, grouped=True))} / {budget}", f"{legend(*slo.group_labels)} {w}") for w in windows]
+    b.add(
+        graph(f"Burn rate per {what}", f"Each {what}'s error ratio divided by the budget ({slo.group_alert} pages above the lines).", *burn,
+              lines=tuple(Line(f, CRIT) for f in factors)),
+        24,
+    )
 
 
 def _slo_panels(b: Board, sel, period_sli: Query, period: str, burn: list[Query], factors: list[float], firing: q.Selector) -> None:  # noqa: ANN001

@@ -36,6 +36,8 @@ class ResolvedSLO:
     nodata_for: str
     runbook_base: str
     evaluation_interval: str
+    # group_by: (slogen's name, the exporter's label) of each label the SLO also alerts per value of
+    group_by: tuple[tuple[str, str], ...] = ()
 
     @cached_property
     def budget(self) -> Fraction:
@@ -82,6 +84,20 @@ class ResolvedSLO:
     def nodata_alert(self) -> str:
         return conv.nodata_alert(self.service, self.name)
 
+    @property
+    def group_labels(self) -> tuple[str, ...]:
+        """The labels the per-group rules carry (slogen's names)."""
+        return tuple(name for name, _ in self.group_by)
+
+    @property
+    def group_alert(self) -> str:
+        return conv.group_burn_alert(self.service, self.name, self.group_labels)
+
+    @property
+    def group_windows(self) -> tuple[str, ...]:
+        """Windows recorded per group: the alerts' and their pieces, not the period (no per-group budget)."""
+        return tuple(w for w in self.windows if w != self.period or any(w in (p.long, p.short) for p in self.pairs))
+
 
 def resolve_slo(spec: Spec, slo: SLO, profile: Profile, warnings: list[str]) -> ResolvedSLO:
     period_seconds = int(parse_seconds(slo.window))
@@ -112,7 +128,8 @@ def resolve_slo(spec: Spec, slo: SLO, profile: Profile, warnings: list[str]) -> 
         if very_fast is not None:
             pairs.insert(0, very_fast)
     sli, category = resolve_sli(spec, slo, profile)
-    return ResolvedSLO(
+    group_by = _group_by(slo, profile, sli)
+    resolved = ResolvedSLO(
         service=spec.service,
         name=slo.name,
         description=slo.description,
@@ -127,4 +144,44 @@ def resolve_slo(spec: Spec, slo: SLO, profile: Profile, warnings: list[str]) -> 
         nodata_for=pick(slo.alerting.nodata_for, spec.alerting.nodata_for, DEFAULT_NODATA_FOR),
         runbook_base=spec.links.runbooks,
         evaluation_interval=spec.metrics.evaluation_interval,
+        group_by=group_by,
     )
+    if group_by:
+        warnings.append(group_note(resolved))
+    return resolved
+
+
+def group_note(slo: ResolvedSLO) -> str:
+    """What each value of the group labels costs in series: the build says it, so a label's cardinality is a decision."""
+    windows = len(slo.group_windows)
+    conditions = sum(1 for s in (conv.SEVERITY_PAGE, conv.SEVERITY_TICKET) if len(slo.pairs_of(s)) > 1)
+    severities = len({p.severity for p in slo.pairs})
+    recorded = 3 * windows
+    labels = " and ".join(slo.group_labels)
+    return (
+        f"SLO {slo.name}: group_by [{', '.join(slo.group_labels)}] adds per {labels} value {recorded} recorded series "
+        f"({windows} windows x bad rate, total rate, ratio){f', {conditions} burn conditions while it burns' if conditions else ''} "
+        f"and {len(slo.pairs)} alert rules' evaluations, at most {severities} firing alerts (one per severity); "
+        f"20 values add {20 * recorded} series"
+    )
+
+
+def _group_by(slo: SLO, profile: Profile, sli: SLIQuery) -> tuple[tuple[str, str], ...]:
+    """The exporter's label for each name of `group_by`, or a problem naming what the profile has."""
+    signal = "requests" if slo.sli.availability is not None else slo.sli.latency.signal  # type: ignore[union-attr]
+    carried = [n for n in conv.GROUPABLE_LABELS if profile.label(signal, n)]
+    out = []
+    for i, name in enumerate(slo.group_by):
+        actual = profile.label(signal, name) if name in conv.GROUPABLE_LABELS else None
+        if actual is None:
+            if name in conv.GROUPABLE_LABELS:
+                fix = f"export it and name its label under metrics.labels.{name}"
+            elif name == "status":
+                fix = f"the SLI already tells statuses apart ({sli.phrase}); group by {' or '.join(carried) or 'model'}"
+            else:
+                fix = f"group by a label slogen knows on {signal}: {', '.join(carried) or 'none in this profile'}"
+            raise ResolveError(
+                [Problem(("group_by", i), f"profile {profile.name} carries no {name!r} label on its {signal} metric that slogen can group by; {fix}")]
+            )
+        out.append((name, actual))
+    return tuple(out)

@@ -227,6 +227,33 @@ class SLO(Strict):
     sli: SLI
     labels: Labels = Field(default_factory=dict, description="Extra labels on this SLO's alerts.")
     alerting: Alerting = Field(default_factory=Alerting)
+    group_by: list[str] = Field(
+        default_factory=list,
+        max_length=2,
+        description=(
+            "Also alert per value of these labels (`[model]`, `[feature]`, or both), beside the service-wide SLO, which stays as it is: "
+            "a model carrying 5% of traffic and failing every request pages within minutes instead of hiding under the service's "
+            "thresholds. Each name is a label the profile carries on the SLI's metric (`model`, `feature`); per-request labels "
+            "(request, trace, span, user or session ids) are refused: every value adds its own recordings and alerts. "
+            "Per group: the same objective, windows, thresholds and min_events; no per-group no-data alert (a group that "
+            "goes quiet is traffic moving, not an outage). The service-wide page of the SLO inhibits its per-group alerts."
+        ),
+    )
+
+    @field_validator("group_by")
+    @classmethod
+    def _group_by_bounded(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if not re.match(conv.LABEL_NAME_PATTERN, name) or name.startswith("__"):
+                raise ValueError(f"{name!r} is not a Prometheus label name")
+            if conv.unbounded_label(name):
+                raise ValueError(
+                    f"{name!r} is unbounded by nature (one value per request, trace, user or session): grouping by it would add "
+                    "recordings and alerts for every value, without end; keep such ids in logs and traces, and group by model or feature"
+                )
+        if len(set(value)) != len(value):
+            raise ValueError("a label is listed twice")
+        return value
 
     @field_validator("objective")
     @classmethod

@@ -129,6 +129,11 @@ class Inhibit(Strict):
         description="While an availability SLO page fires, the symptom alerts it already explains (ErrorBurst, ServerErrorsSustained, OutputSpeedDegraded) of the same "
         "service stay silent: one incident, one page.",
     )
+    service_wide_inhibits_groups: bool = Field(
+        True,
+        description="While an SLO's service-wide burn alert fires, its per-group alerts (`group_by`) of the same or lower severity stay silent: "
+        "the whole service is burning, and one alert says so.",
+    )
 
 
 class Notifications(Grouping):

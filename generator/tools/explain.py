@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from generator import conventions as conv
 from generator import windows as win
 from generator.burnmodel import outage_detection_minutes
@@ -57,6 +59,56 @@ def explain_slo(slo: ResolvedSLO) -> list[str]:
     lines.append(f"  guard: no burn alert until the long window holds {slo.min_events} bad events")
     lines += [f"  reads {role}: {selector}" for role, selector in _reads(slo)]
     lines.append(f"  no-data: {slo.nodata_alert} after {slo.nodata_for} without {slo.sli.total.metric}")
+    return lines + _groups(slo)
+
+
+GROUP_RATES = (0.1, 0.5, 1, 2, 5, 30)  # requests per minute of one group
+
+
+def group_page_minutes(slo: ResolvedSLO, rate: float) -> tuple[float, str] | None:
+    """(about how many minutes, which pair) until a group taking `rate` requests per minute and failing
+    every one of them pages: the pair's own detection time, or the time its long window needs to hold
+    min_events bad events of the group, whichever is later; None when no page pair can ever hold them."""
+    best = None
+    for pair in slo.pairs_of(conv.SEVERITY_PAGE):
+        if rate * pair.long_seconds / 60 < slo.min_events:
+            continue  # the long window never holds min_events of this group's requests
+        minutes = max(outage_detection_minutes(slo, pair), math.ceil(slo.min_events / rate) if slo.min_events else 0)
+        if best is None or minutes < best[0]:
+            best = (minutes, f"{pair.long}/{pair.short}")
+    return best
+
+
+def _groups(slo: ResolvedSLO) -> list[str]:
+    """The per-group math of a grouped SLO: what a group's total failure takes to page at its own traffic."""
+    if not slo.group_by:
+        return []
+    what = " and ".join(slo.group_labels)
+    lines = [
+        f"  per {what}: {slo.group_alert}, labelled with the {what}; the same pairs and thresholds as above on each {what}'s requests alone "
+        f"(recorded as {conv.LEVEL_GROUP}:*), one alert per severity and {what}",
+        f"  per-{what} guard: the long window must hold {slo.min_events} bad events of that {what}, so a quiet {what} needs "
+        + ", ".join(f"{format_number(round(slo.min_events / (p.long_seconds / 60), 3))} req/min for {p.long}/{p.short}" for p in slo.pairs_of(conv.SEVERITY_PAGE))
+        + " before its page can fire",
+    ]
+    rows = []
+    for rate in GROUP_RATES:
+        paged = group_page_minutes(slo, rate)
+        rows.append([
+            f"{format_number(rate)} req/min",
+            f"{format_number(rate)}%", f"{format_number(rate / 10)}%",
+            f"{_minutes(paged[0])} ({paged[1]})" if paged else "never: under the guard of every page pair",
+        ])
+    header = [f"{what}'s traffic", "share of 100 req/min", "share of 1,000 req/min", f"a {what} failing every request pages in about"]
+    lines += ["  " + line for line in _table(header, rows)]
+    fast = [r for r in GROUP_RATES if (p := group_page_minutes(slo, r)) is not None and p[0] <= 5]
+    if fast:
+        lines.append(f"  a {what}'s total failure pages within 5 min from {format_number(fast[0])} req/min of its own traffic, whatever its share of the service")
+    lines.append(
+        f"  no per-{what} no-data alert: a {what} that stops is traffic moving (a model retired, a feature switched off); "
+        f"{slo.nodata_alert} still watches the metric as a whole"
+    )
+    lines.append(f"  Alertmanager: while {slo.burn_alert} fires, its per-{what} alerts of the same or lower severity are held back")
     return lines
 
 
