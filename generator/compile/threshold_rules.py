@@ -93,11 +93,18 @@ def _output_speed(t: ResolvedThresholds) -> list[RecordingRule | AlertingRule]:
     labels = {conv.LABEL_SERVICE: t.service}
     fast, slow = _own(conv.OUTPUT_SPEED_5M, t), _own(conv.OUTPUT_SPEED_30M, t)
     keep = format_number(float(1 - t.speed_drop))
+    # Failed calls take time and write no tokens: while many fail, slow output is the failure, which the availability
+    # alerts report. The speed of a model is judged only while few of its requests fail.
+    failing = t.requests.plus(q.Matcher(t.status_label, "!~", t.outcome.good)) if t.status_label else t.requests
+    per = {conv.LABEL_MODEL: t.requests_model}
+    failed = _ratio_of(q.summed_rate(failing, SPEED_WINDOW, per), q.summed_rate(t.requests, SPEED_WINDOW, per))
+    on = f"on ({conv.LABEL_MODEL})" if t.requests_model else "on ()"
+    guard = f"\nunless {on}\n{failed} >= {format_number(conv.SPEED_MAX_FAILED / 100)}" if t.status_label else ""
     return [
         RecordingRule(conv.OUTPUT_SPEED_5M, expr, labels),
         RecordingRule(conv.OUTPUT_SPEED_30M, f"avg_over_time({fast}[{SPEED_WINDOW}])", labels),
         _alert(
-            t, "OutputSpeedDegraded", f"{slow} < {keep} * quantile_over_time(0.5, {fast}[{SPEED_BASELINE}])",
+            t, "OutputSpeedDegraded", f"{slow} < {keep} * quantile_over_time(0.5, {fast}[{SPEED_BASELINE}]){guard}",
             conv.SEVERITY_TICKET, conv.CATEGORY_LATENCY, conv.SPEED_HOLD,
             f"{t.service}: {{{{ $labels.{conv.LABEL_MODEL} }}}} writes output more slowly than usual",
             f'{{{{ $labels.{conv.LABEL_MODEL} }}}} produced {{{{ $value | printf "%.1f" }}}} output tokens per second of request time over '

@@ -107,6 +107,8 @@ def _speed_cases(t: ResolvedThresholds) -> list[TestCase]:
             Series(q.series(t.duration_sum, model), counter([(m, rpm * s * k) for (m, s), (_, k) in zip(seconds, volume)])),
         )
 
+    requests = {t.requests_model: "claude-sonnet-4-6", t.by[conv.LABEL_FEATURE]: "chat"}
+
     def alerts(at: int, count: int) -> ExprCheck:
         return _firing(t, "OutputSpeedDegraded", at, count, by={conv.LABEL_MODEL: "claude-sonnet-4-6"})
 
@@ -121,6 +123,16 @@ def _speed_cases(t: ResolvedThresholds) -> list[TestCase]:
             traffic([(lead, 2), (after, 2)], [(lead, 1), (after, 0.5)]),
             exprs=tuple(alerts(m, 0) for m in (lead, lead + 30, lead + after)),
         ),
+        *([TestCase(
+            "thresholds: a storm of failed calls (no tokens, time spent) raises no latency warning",
+            (
+                _tokens(t, model, "output", [(lead, rpm * tokens), (after, 0)]),
+                Series(q.series(t.duration_sum, model), counter([(lead, rpm * 2), (after, rpm * 0.3)])),  # 401s answer in 0.3s
+                Series(q.series(t.requests, {**requests, t.status_label: t.outcome.spell("200")}), counter([(lead, rpm), (after, 0)])),
+                Series(q.series(t.requests, {**requests, t.status_label: t.outcome.spell("401")}), counter([(lead, 0), (after, rpm)])),
+            ),
+            exprs=tuple(alerts(m, 0) for m in (lead + 10, lead + 30, lead + after)),
+        )] if t.status_label else []),
     ]
 
 

@@ -40,6 +40,8 @@ class ResolvedThresholds:
     counts_cache_reads: bool  # the tokens tell cache reads apart (the cache share means something)
     duration_sum: Selector | None  # seconds spent in requests, for output speed
     speed_drop: Fraction
+    requests: Selector  # every request, whatever its outcome: output speed is not judged while they fail
+    requests_model: str | None  # the request counter's model label
 
     @property
     def prompt(self) -> Source:
@@ -112,4 +114,6 @@ def resolve_thresholds(spec: Spec, profile: Profile, slos: list[ResolvedSLO], ga
         input_includes_cache=has_tokens and profile.signals["tokens"].input_includes_cache,
         duration_sum=signal_selector(spec, profile, "duration", "_sum") if speed else None,
         speed_drop=percent_share(a.output_speed.drop),
+        requests=requests,
+        requests_model=profile.label("requests", "model"),
     )

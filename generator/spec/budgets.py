@@ -140,7 +140,8 @@ class OutputSpeed(Strict):
     enabled: bool = True
     drop: Share = Field(
         50, description=f"Warn once a model's output speed averaged over the last {conv.SPEED_WINDOW} has stayed more than this share "
-        f"below its median over the previous {conv.SPEED_BASELINE} for {conv.SPEED_HOLD}."
+        f"below its median over the previous {conv.SPEED_BASELINE} for {conv.SPEED_HOLD}, while under {conv.SPEED_MAX_FAILED}% of its "
+        f"requests fail (failed calls write no tokens: a storm of failures is the availability alerts' to report)."
     )
 
 
