@@ -97,7 +97,8 @@ def unbounded_label(name: str) -> bool:
 GROUPABLE_LABELS = ("model", "feature")  # labels the request and latency metrics carry, with a bounded set of values
 
 
-TOKEN_PRICE = "llm:token_price:usd"
+TOKEN_PRICE = "llm:token_price:usd"  # per model and type, also labelled LABEL_PRICED_AS: the name a model id is priced as
+LABEL_PRICED_AS = "priced_as"  # a listed model, or the longest listed name a dated or -latest id starts with
 TOKEN_PRICE_DEFAULT = "llm:token_price_default:usd"
 TOKENS_RATE = "llm:tokens:rate5m"
 COST_RATE = "llm:cost_usd:rate5m"

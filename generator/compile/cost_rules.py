@@ -27,11 +27,21 @@ def own(metric: str, cost: ResolvedCost, **extra: str) -> q.Selector:
 def cost_rate_expr(cost: ResolvedCost) -> str:
     if cost.cost_counter is not None:
         return q.summed_rate(cost.cost_counter, "5m", {k: cost.by[k] for k in (conv.LABEL_MODEL, conv.LABEL_FEATURE)})
-    tokens, price, default = own(conv.TOKENS_RATE, cost), own(conv.TOKEN_PRICE, cost), own(conv.TOKEN_PRICE_DEFAULT, cost)
-    priced = f"sum by (model, feature) ({tokens} * on (model, type) group_left {price})"
-    # Tokens of a model missing from the price table still cost money: the default price meanwhile.
-    unpriced = f"sum by (model, feature) (({tokens} unless on (model) {price}) * on (type) group_left {default})"
+    tokens, price, default = priced_as(cost), own(conv.TOKEN_PRICE, cost), own(conv.TOKEN_PRICE_DEFAULT, cost)
+    on = f"on ({conv.LABEL_PRICED_AS}, type)"
+    priced = f"sum by (model, feature) ({tokens} * {on} group_left {price})"
+    # Tokens of a model no listed name prices still cost money: the default price meanwhile.
+    unpriced = f"sum by (model, feature) (({tokens} unless on ({conv.LABEL_PRICED_AS}) {price}) * on (type) group_left {default})"
     return f"{priced}\nor\n{unpriced}"
+
+
+def priced_as(cost: ResolvedCost) -> str:
+    """The token rates, each labelled with the listed model that prices it: the model itself, or the longest listed
+    name its id starts with (`claude-sonnet-4-6-20260101`, `claude-haiku-4-5-latest`), as slogen.instrument prices
+    it. A model no listed name starts gets no such label."""
+    names = sorted({m for m, _, _ in cost.prices}, key=lambda m: (-len(m), m))  # RE2 alternation: leftmost first wins
+    pattern = f"({q.alternation(names)}).*" if names else "()"
+    return f'label_replace({own(conv.TOKENS_RATE, cost)}, "{conv.LABEL_PRICED_AS}", "$1", "{conv.LABEL_MODEL}", {q.string(pattern)})'
 
 
 def _recordings(cost: ResolvedCost) -> list[RecordingRule]:
@@ -39,7 +49,7 @@ def _recordings(cost: ResolvedCost) -> list[RecordingRule]:
     rules = []
     if cost.cost_counter is None:
         rules += [
-            RecordingRule(conv.TOKEN_PRICE, f"vector({format_number(p)})", {**labels, conv.LABEL_MODEL: m, conv.LABEL_TOKEN_TYPE: t})
+            RecordingRule(conv.TOKEN_PRICE, f"vector({format_number(p)})", {**labels, conv.LABEL_MODEL: m, conv.LABEL_PRICED_AS: m, conv.LABEL_TOKEN_TYPE: t})
             for m, t, p in cost.prices
         ]
         rules += [RecordingRule(conv.TOKEN_PRICE_DEFAULT, f"vector({format_number(p)})", {**labels, conv.LABEL_TOKEN_TYPE: t}) for t, p in cost.default_prices]
@@ -138,10 +148,10 @@ def _alerts(cost: ResolvedCost) -> list[AlertingRule]:
         alerts.append(
             _alert(
                 cost, "ModelWithoutPrice",
-                f"count by (model) ({own(conv.TOKENS_RATE, cost)} unless on (model) {own(conv.TOKEN_PRICE, cost)}) > 0",
+                f"count by (model) ({priced_as(cost)} unless on ({conv.LABEL_PRICED_AS}) {own(conv.TOKEN_PRICE, cost)}) > 0",
                 conv.SEVERITY_INFO,
                 f"{cost.service}: tokens from {{{{ $labels.model }}}} have no price",
-                "pricing has no entry for {{ $labels.model }}; its cost uses the default price until you add one to slo.yaml.",
+                "pricing has no entry for {{ $labels.model }} nor for any name it starts with; its cost uses the default price until you add one to slo.yaml.",
                 "10m",
             )
         )

@@ -135,6 +135,20 @@ def build(cost: ResolvedCost) -> list[TestCase]:
             ),
         ),
     ]
+    if cost.cost_counter is None and _priced_model(cost) is not None:
+        dated = f"{model}-20260101"  # a dated id: priced as the listed name it starts with, not at the (dearest) default
+        usd = base.requests_per_minute * base.usd_per_request / 60
+        spent = q.Selector(conv.COST_RATE, (q.Matcher(conv.LABEL_MODEL, "=", dated),))
+        cases.append(
+            TestCase(
+                f"cost: a dated model id is priced as {model}, the longest listed name it starts with",
+                tuple(_traffic(cost, dated, [(30, 1)], base)),
+                exprs=(
+                    ExprCheck(f"count(abs({spent} - {usd!r}) < {usd * 1e-6!r})", "20m", (("{}", 1.0),)),
+                    _alerts(cost, "ModelWithoutPrice", 20, 0),
+                ),
+            )
+        )
     pace = base.burn(cost)  # the steady traffic's burn rate, about 0.5
     burst = max(1, round(50 / pace))  # spend at about 50x the budget pace
     steady_over = max(1, round(3 / pace))  # about 3x: more than any sane max_overspend
@@ -151,7 +165,7 @@ def build(cost: ResolvedCost) -> list[TestCase]:
         ),
     ]
     if cost.cost_counter is not None:
-        del cases[2]  # an exporter's USD counter has no unpriced models
+        del cases[2]  # an exporter's USD counter has no unpriced models (nor dated ones)
     cases += [_allocation_case(cost, model, base, a, lead) for a in cost.allocations]
     if cost.per_request_usd is not None:
         cases.append(
