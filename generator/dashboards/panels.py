@@ -26,6 +26,7 @@ class Query:
     expr: str
     legend: str = ""
     instant: bool = False
+    exemplar: bool = False  # ask for exemplars: a slow bucket's dot links to its trace (slogen.instrument sets the trace id)
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ def legend(*labels: str | None) -> str:
 
 def _target(q: Query, ref: str) -> prom.Dataquery:
     t = prom.Dataquery().expr(q.expr).ref_id(ref).datasource(DATASOURCE).legend_format(q.legend or "__auto")
+    if q.exemplar:
+        t = t.exemplar(True)
     return t.instant() if q.instant else t.range()
 
 

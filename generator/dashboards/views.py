@@ -35,7 +35,7 @@ def overview(qs: Queries) -> Board:
     for signal, title in (("ttft", "Time to first token"), ("duration", "Total latency")):
         if not qs.service.profile.has(signal):
             continue
-        b.add(graph(f"{title} p50 / p95 / p99", f"{title} percentiles from the histogram.", *(Query(qs.quantile(signal, p), f"p{format_number(p * 100)}") for p in PERCENTILES), unit="s"), 9)
+        b.add(graph(f"{title} p50 / p95 / p99", f"{title} percentiles from the histogram; exemplar dots link to the trace of a call.", *(Query(qs.quantile(signal, p), f"p{format_number(p * 100)}", exemplar=True) for p in PERCENTILES), unit="s"), 9)
     if qs.has(conv.OUTPUT_SPEED_5M):
         speed = Query(str(qs.rec(conv.OUTPUT_SPEED_5M)), legend(conv.LABEL_MODEL) if conv.LABEL_MODEL in qs.kept(conv.OUTPUT_SPEED_5M) else "all models")
     elif qs.service.profile.has("tokens") and qs.service.profile.has("duration"):
