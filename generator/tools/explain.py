@@ -7,8 +7,10 @@ import math
 from generator import conventions as conv
 from generator import windows as win
 from generator.burnmodel import outage_detection_minutes
+from generator.compile.failure_rules import SHORT, SURGE, SURGE_FAST, UPSTREAM, UPSTREAM_SHORT
 from generator.compile.threshold_rules import MIN_FAILURES
 from generator.durations import format_number, parse_seconds
+from generator.resolve.failures import ResolvedFailures
 from generator.resolve import HistogramSLI, RatioSLI, ResolvedCost, ResolvedRateLimits, ResolvedService, ResolvedSLO, ResolvedThresholds
 
 
@@ -200,7 +202,36 @@ def explain_thresholds(t: ResolvedThresholds) -> list[str]:
     if t.duration_sum is not None:
         lines.append(
             f"  warning  (latency) when a model's output tokens per second over 30m fall more than {_pct(t.speed_drop)}% below "
-            "its median of the last day, for 15m"
+            f"its median of the last day, for 15m, while under {conv.SPEED_MAX_FAILED}% of its requests fail"
+        )
+    return lines if len(lines) > 1 else []
+
+
+def _storm_minutes(share: object, window: str, hold: str) -> str:
+    """Minutes from every request failing that way to firing: the window's share passes the line, then the hold."""
+    return _minutes((float(share) * parse_seconds(window) + parse_seconds(hold)) / 60)  # type: ignore[arg-type]
+
+
+def explain_failures(f: ResolvedFailures) -> list[str]:
+    lines = ["Failure modes (read the raw counters, whatever the SLOs exclude):"]
+    for a, what in ((f.credentials, "requests answered 401 or 403 (the key or workspace)"), (f.not_found, "a model's requests answered 404 (its id)")):
+        if a is not None:
+            lines.append(
+                f"  critical (availability) when more than {_pct(a.share)}% of {what} over {SHORT} for {a.hold} (and at least "
+                f"{a.min_events}): every request failing so pages in {_storm_minutes(a.share, SHORT, a.hold)}"
+            )
+    if (s := f.client_errors) is not None:
+        watched = ", ".join(s.watched)
+        lines += [
+            f"  warning  (availability) when answers {watched} exceed {_pct(s.alert.share)}% over {SURGE} and rise more than "
+            f"{_pct(s.above_baseline)} points above their 1-day median, for {s.alert.hold} (and at least {s.alert.min_events})",
+            f"  critical (availability) when they exceed {_pct(s.critical)}% over {SURGE_FAST} for {s.critical_for}: every request "
+            f"failing so pages in {_storm_minutes(s.critical, SURGE_FAST, s.critical_for)}",
+        ]
+    if (u := f.upstream) is not None:
+        lines.append(
+            f"  warning  (availability) when more than {_pct(u.share)}% of HTTP attempts fail (5xx, 529, timeouts) over both "
+            f"{UPSTREAM} and {UPSTREAM_SHORT}, for {u.hold} (and at least {u.min_events}), though retries still answer"
         )
     return lines if len(lines) > 1 else []
 
@@ -214,5 +245,7 @@ def explain(service: ResolvedService) -> str:
     if service.rate_limits is not None:
         lines += explain_rate_limits(service.rate_limits) + [""]
     lines += explain_thresholds(service.thresholds) + [""]
+    if service.failures is not None:
+        lines += explain_failures(service.failures) + [""]
     lines += [f"warning: {w}" for w in service.warnings]
     return "\n".join(lines).rstrip() + "\n"
