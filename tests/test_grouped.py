@@ -3,8 +3,6 @@
 import json
 import re
 import subprocess
-import threading
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -148,41 +146,21 @@ SERVICE_TICKET = {**COMMON, "alertname": SERVICE_ALERT, "severity": "warning", "
 
 @pytest.mark.e2e
 def test_the_service_wide_page_holds_back_the_per_group_alerts_in_real_alertmanager(tmp_path):
-    from generator.harness.stack import HOST, Sink, _binary, _get, free_port, redirect_receivers, wait_for
+    from generator.harness.stack import _get, wait_for
+    from tests.test_inhibition import _post as post, live_alertmanager
 
-    _, rendered = build(ROOT / "slo.yaml")
-    write(tmp_path / "out", rendered)
-    sink = Sink()
-    server = ThreadingHTTPServer((HOST, 0), sink.handler())
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    config = redirect_receivers(yaml.safe_load((tmp_path / "out/alertmanager/alertmanager.yml").read_text()), server.server_address[1])
-    (tmp_path / "am.yml").write_text(yaml.safe_dump(config))
-    port = free_port()
-    proc = subprocess.Popen([_binary("prometheus-alertmanager", "alertmanager"), f"--config.file={tmp_path / 'am.yml'}", f"--storage.path={tmp_path / 'data'}",
-                             f"--web.listen-address={HOST}:{port}", "--cluster.listen-address="], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://{HOST}:{port}"
+    with live_alertmanager(tmp_path) as (url, sink):
 
-    def post(alerts):
-        import urllib.request
-        body = json.dumps([{"labels": a, "annotations": {"summary": a["alertname"]}} for a in alerts]).encode()
-        urllib.request.urlopen(urllib.request.Request(f"{url}/api/v2/alerts", body, {"content-type": "application/json"}), timeout=5).read()
+        def states():
+            return {(a["labels"]["alertname"], a["labels"]["severity"]): a["status"]["state"] for a in json.loads(_get(f"{url}/api/v2/alerts") or "[]")}
 
-    def states():
-        return {(a["labels"]["alertname"], a["labels"]["severity"]): a["status"]["state"] for a in json.loads(_get(f"{url}/api/v2/alerts") or "[]")}
-
-    try:
-        wait_for(lambda: _get(f"{url}/-/ready") is not None, 30, "alertmanager ready")
         # A per-group page alone: the small model's outage reaches the pager.
-        post([GROUP_PAGE])
+        post(url, [GROUP_PAGE])
         wait_for(lambda: ("oncall", GROUP_ALERT) in {(r, a["labels"]["alertname"]) for r, a in sink.received}, 30, "the per-group page delivered")
         # A whole-service outage: the service-wide page and a ticket holds back every per-group alert of the SLO.
-        post([SERVICE_PAGE, SERVICE_TICKET, GROUP_PAGE, GROUP_TICKET])
+        post(url, [SERVICE_PAGE, SERVICE_TICKET, GROUP_PAGE, GROUP_TICKET])
         wait_for(lambda: states().get((GROUP_ALERT, "critical")) == "suppressed" and states().get((GROUP_ALERT, "warning")) == "suppressed", 30, "per-group alerts inhibited")
         assert states()[(SERVICE_ALERT, "critical")] == "active"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        server.shutdown()
 
 
 def test_the_slo_dashboard_shows_the_burn_rate_per_group_from_recorded_series(tmp_path):

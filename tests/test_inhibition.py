@@ -2,6 +2,8 @@
 
 import json
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 import threading
 import time
 import urllib.request
@@ -32,20 +34,32 @@ def _post(url: str, alerts: list[dict]) -> None:
     urllib.request.urlopen(urllib.request.Request(f"{url}/api/v2/alerts", body, {"content-type": "application/json"}), timeout=5).read()
 
 
-def test_an_outage_notifies_each_receiver_once_and_the_symptoms_wait_behind_the_page(tmp_path):
+@contextmanager
+def live_alertmanager(folder: Path) -> Iterator[tuple[str, Sink]]:
+    """The real Alertmanager with the reference bundle's configuration, every receiver redirected to a local sink;
+    yields its URL, once ready, and the sink."""
     _, rendered = build(ROOT / "slo.yaml")
-    write(tmp_path / "out", rendered)
+    write(folder / "out", rendered)
     sink = Sink()
     server = ThreadingHTTPServer((HOST, 0), sink.handler())
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    config = redirect_receivers(yaml.safe_load((tmp_path / "out/alertmanager/alertmanager.yml").read_text()), server.server_address[1])
-    (tmp_path / "am.yml").write_text(yaml.safe_dump(config))
+    config = redirect_receivers(yaml.safe_load((folder / "out/alertmanager/alertmanager.yml").read_text()), server.server_address[1])
+    (folder / "am.yml").write_text(yaml.safe_dump(config))
     port = free_port()
-    proc = subprocess.Popen([_binary("prometheus-alertmanager", "alertmanager"), f"--config.file={tmp_path / 'am.yml'}", f"--storage.path={tmp_path / 'data'}",
+    proc = subprocess.Popen([_binary("prometheus-alertmanager", "alertmanager"), f"--config.file={folder / 'am.yml'}", f"--storage.path={folder / 'data'}",
                              f"--web.listen-address={HOST}:{port}", "--cluster.listen-address="], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://{HOST}:{port}"
     try:
         wait_for(lambda: _get(f"{url}/-/ready") is not None, 30, "alertmanager ready")
+        yield url, sink
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        server.shutdown()
+
+
+def test_an_outage_notifies_each_receiver_once_and_the_symptoms_wait_behind_the_page(tmp_path):
+    with live_alertmanager(tmp_path) as (url, sink):
         _post(url, [PAGE])
         time.sleep(1)
         _post(url, [PAGE, *SYMPTOMS])  # the symptoms arrive while the page fires
@@ -53,10 +67,6 @@ def test_an_outage_notifies_each_receiver_once_and_the_symptoms_wait_behind_the_
         time.sleep(4)  # group_wait and a group_interval of the generated tree, shortened by redirect_receivers
         state = {a["labels"]["alertname"]: a["status"] for a in json.loads(_get(f"{url}/api/v2/alerts"))}
         told = [(r, a["labels"]["alertname"]) for r, a in sink.received]
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        server.shutdown()
     assert sorted(told) == sorted({(r, PAGE["alertname"]) for r in ("slack-alerts", "oncall")}), told
     for symptom in SYMPTOMS:
         assert state[symptom["alertname"]]["state"] == "suppressed" and state[symptom["alertname"]]["inhibitedBy"], state
