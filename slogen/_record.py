@@ -171,4 +171,7 @@ class Recorder:
             line["trace_id"], line["span_id"] = trace
         if self.log_content and call.content is not None:
             line["content"] = call.content
-        self.logger.log(level, _ENCODE(line))
+        # makeRecord + handle is logger.log without findCaller, which walks the SDK's deep stack for a source line
+        # nobody reads in a JSON event: most of the log line's cost.
+        logger = self.logger
+        logger.handle(logger.makeRecord(logger.name, level, __file__, 0, _ENCODE(line), (), None, "record"))
