@@ -211,8 +211,10 @@ def test_cost_is_tokens_times_price_with_a_default_for_unknown_models():
     assert rules[("llm:token_price:usd", "claude-sonnet-4-6", "output")] == "vector(1.5e-05)"
     assert rules[("llm:token_price_default:usd", None, "output")] == "vector(1.5e-05)"  # the highest listed price
     expr = rules[("llm:cost_usd:rate5m", None, None)]
-    assert 'llm:tokens:rate5m{service="svc"} * on (model, type) group_left llm:token_price:usd{service="svc"}' in expr
-    assert "unless on (model)" in expr
+    # A dated id is priced as the longest listed name it starts with: priced_as carries that name.
+    assert 'label_replace(llm:tokens:rate5m{service="svc"}, "priced_as", "$1", "model", "(claude-sonnet-4-6).*")' in expr
+    assert '* on (priced_as, type) group_left llm:token_price:usd{service="svc"}' in expr
+    assert "unless on (priced_as)" in expr
     assert cost.pace == 5000 / (30 * 86400)
 
 

@@ -20,7 +20,7 @@ from generator.write import write
 AVAIL = "claude_api_requests_total"
 TTFT = ("claude_api_ttft_seconds_bucket", "claude_api_ttft_seconds_count")
 
-OFF = "budgets: {rate_limits: {enabled: false}}\nalerts: {ttft_p95: {enabled: false}, error_burst: {enabled: false}, server_errors: {enabled: false}, truncations: {enabled: false}, cache_reads: {enabled: false}, output_speed: {enabled: false}}"
+OFF = "budgets: {rate_limits: {enabled: false}}\nalerts: {ttft_p95: {enabled: false}, error_burst: {enabled: false}, server_errors: {enabled: false}, truncations: {enabled: false}, cache_reads: {enabled: false}, output_speed: {enabled: false}, credentials: {enabled: false}, model_not_found: {enabled: false}, client_errors: {enabled: false}, upstream_degraded: {enabled: false}}"
 
 
 def case(name, *series, check="up"):
