@@ -350,12 +350,11 @@ NULL_RECEIVER = f"{TOOL}-null"
 TEMPLATE_TITLE = "slogen.title"
 TEMPLATE_TEXT = "slogen.text"
 TEMPLATE_HTML = "slogen.html"
+# Threshold alerts that an SLO page already explains: inhibited while it fires. Output speed falls when
+# failed requests still count their time; failed attempts rise with the failed requests they end in.
+SYMPTOM_ALERTS = ("ErrorBurst", "ServerErrorsSustained", "OutputSpeedDegraded", "UpstreamDegraded")
 # Labels that together say "the same alert about the same thing"; a label both lack counts as equal,
 # so without model or budget here a page about one model would silence warnings about every other.
-# Threshold alerts that an SLO page already explains: inhibited while it fires.
-# Output speed falls when failed requests still count their time but write no tokens.
-SYMPTOM_ALERTS = ("ErrorBurst", "ServerErrorsSustained", "OutputSpeedDegraded")
-
 SAME_ALERT_LABELS = (LABEL_ALERTNAME, LABEL_SERVICE, LABEL_SLO, LABEL_BUDGET, LABEL_MODEL, LABEL_DIMENSION, LABEL_FEATURE)
 DEFAULT_GROUP_BY = ("alertname", LABEL_SERVICE, LABEL_SLO)
 

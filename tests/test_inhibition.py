@@ -26,6 +26,7 @@ SYMPTOMS = [
     {**COMMON, "alertname": "ClaudeAssistantErrorBurst", "severity": "warning", "category": "availability"},
     {**COMMON, "alertname": "ClaudeAssistantServerErrorsSustained", "severity": "warning", "category": "availability"},
     {**COMMON, "alertname": "ClaudeAssistantOutputSpeedDegraded", "severity": "warning", "category": "latency", "model": "claude-sonnet-4-6"},
+    {**COMMON, "alertname": "ClaudeAssistantUpstreamDegraded", "severity": "warning", "category": "availability"},
 ]
 
 

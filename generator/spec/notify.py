@@ -126,7 +126,7 @@ class Inhibit(Strict):
     )
     page_inhibits_symptoms: bool = Field(
         True,
-        description="While an availability SLO page fires, the symptom alerts it already explains (ErrorBurst, ServerErrorsSustained, OutputSpeedDegraded) of the same "
+        description="While an availability SLO page fires, the symptom alerts it already explains (ErrorBurst, ServerErrorsSustained, OutputSpeedDegraded, UpstreamDegraded) of the same "
         "service stay silent: one incident, one page.",
     )
     service_wide_inhibits_groups: bool = Field(
