@@ -1,5 +1,5 @@
 """promtool/test-rules proves each SLO shape once, and proves no less: a broken rule in any shape,
-or in any one SLO of a shape, still fails it."""
+or in any one SLO of a shape, or in any one service of a fleet, still fails it."""
 
 import re
 import sys
@@ -132,3 +132,66 @@ def test_each_proof_holds_every_alert_and_recording_its_tests_read(spec):
 
 def _built_of(rendered) -> str:
     return next(data for path, data in rendered.items() if path.parts[:2] == ("prometheus", "rules")).decode()
+
+
+FLEET_SPEC = """\
+version: 1
+service: {name}
+budgets: {{rate_limits: {{enabled: false}}}}
+alerts: {{ttft_p95: {{enabled: false}}, error_burst: {{enabled: false}}, server_errors: {{enabled: false}}, truncations: {{enabled: false}},
+          cache_reads: {{enabled: false}}, output_speed: {{enabled: false}}, client_errors: {{enabled: false}}, upstream_degraded: {{enabled: false}}}}
+slos:
+  - {{name: ttft, objective: {objective}, sli: {{latency: {{signal: ttft, threshold: 3s}}}}}}
+"""
+
+
+def _fleet(tmp_path, objectives=(95, 95, 95, 99)):
+    """A folder of services built from one template but for their names; the last with its own objective."""
+    from generator import repo
+
+    folder = tmp_path / "slos"
+    folder.mkdir()
+    for i, objective in enumerate(objectives):
+        (folder / f"svc-{i:02}.yaml").write_text(FLEET_SPEC.format(name=f"svc-{i:02}", objective=objective), encoding="utf-8")
+    built, rendered = repo.build_all(folder)
+    out = tmp_path / "out"
+    write(out, rendered)
+    return [b.service for b in built], out, rendered
+
+
+def _planned(services, out, rendered):
+    from generator.tools.lint.promtool import _proofs
+
+    ctx = Context(out=out, service=services[0], rendered=rendered, others=tuple(services[1:]))
+    return ctx, [(s, _proofs(ctx, s)) for s in services]
+
+
+def test_services_of_one_template_are_proved_by_the_first_and_others_on_their_own(tmp_path):
+    services, out, rendered = _fleet(tmp_path)
+    _, planned = _planned(services, out, rendered)
+    kept = [(s.name, others) for s, _, others in proof.fleet(planned)]
+    assert kept == [("svc-00", ("svc-01", "svc-02")), ("svc-03", ())]  # svc-03's objective differs
+
+
+def test_a_service_whose_rules_on_disk_are_not_the_builds_is_proved_on_its_own(tmp_path):
+    services, out, rendered = _fleet(tmp_path)
+    path = out / conv.rules_file("svc-01")
+    path.write_text(path.read_text(encoding="utf-8").replace('status_code=~"401|403"', 'status_code=~"403"'), encoding="utf-8")
+    _, planned = _planned(services, out, rendered)
+    assert [(s.name, others) for s, _, others in proof.fleet(planned)] == [("svc-00", ("svc-02",)), ("svc-01", ()), ("svc-03", ())]
+
+
+@pytest.mark.promtool
+def test_a_broken_rule_in_one_service_of_a_fleet_still_fails_the_gate(promtool, tmp_path):
+    services, out, rendered = _fleet(tmp_path)
+    path = out / conv.rules_file("svc-02")
+    path.write_text(path.read_text(encoding="utf-8").replace('status_code=~"401|403"', 'status_code=~"403"'), encoding="utf-8")
+    ctx, _ = _planned(services, out, rendered)
+    ctx.tools["promtool"] = promtool
+    report = lint.run(ctx, (TestRules(),))
+    failed = [p for p in report.problems if p.severity == Severity.BUG]
+    assert [p.where for p in failed] == ["svc-02: group slogen-failures-svc-02"], report.render()
+    assert "Svc02CredentialsRejected" in failed[0].message
+    notes = {p.where: p.message for p in report.problems if p.severity == Severity.INFO}
+    assert "standing for 1 more service compiled from the same template: svc-01" in notes["svc-00"]
+    assert set(notes) == {"svc-00", "svc-02", "svc-03"}

@@ -70,18 +70,17 @@ class TestRules(_Promtool):
         calls: list[tuple[str, list[str]]] = []
         notes: list[Problem] = []
         whole = set(files)
-        for service in ctx.services if ctx.rendered is not None else ():
-            runs = _proofs(ctx, service)
-            if runs is None:
-                continue
+        planned = [(s, runs) for s in (ctx.services if ctx.rendered is not None else ()) if (runs := _proofs(ctx, s)) is not None]
+        for service, _ in planned:
             whole.discard(ctx.out / conv.rules_test_file(service.name))
+        for service, runs, others in proof.fleet(planned):
             for i, run in enumerate(runs):
                 folder = scratch / f"{service.name}-{i}"
                 folder.mkdir()
                 (folder / proof.RULES).write_text(run.rules, encoding="utf-8")
                 (folder / "tests.yaml").write_bytes(run.tests)
-                calls.append((run.where, ["test", "rules", str(folder / "tests.yaml")]))
-            notes.append(Problem(self.name, Severity.INFO, service.name, proof.coverage(service, runs)))
+                calls.append((run.named, ["test", "rules", str(folder / "tests.yaml")]))
+            notes.append(Problem(self.name, Severity.INFO, service.name, proof.coverage(service, runs, others)))
         calls += [(str(path), ["test", "rules", str(path)]) for path in sorted(whole)]
         return calls, notes
 

@@ -10,19 +10,26 @@ edit, a stale bundle), or that the build compiles on its own, is tested on its o
 Each proof is a rule file holding only the groups its tests read and a test file of only its
 cases: promtool evaluates every group of the file at every step of every case, so a lone SLO's
 tests cost a fraction of the whole file's, and proofs run side by side.
+
+Services of a folder are alike in the same way: a fleet is mostly one template under many service
+names. A service whose proofs are, text for text, its stand-in's (the same service compiled under a
+placeholder name) with its own name filled in, is proved by the first service of that stand-in:
+both are the same rules and tests but for an opaque label value and alert-name prefix.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import dataclass, fields, is_dataclass, replace
+from typing import Any
 
 import yaml
 
 from generator import conventions as conv
 from generator import stencil
-from generator.compile import service_tests, slo_tests
-from generator.ir import RuleTestFile
+from generator.compile import parts, service_tests, slo_tests
+from generator.ir import RuleFile, RuleTestFile
 from generator.render import render_document
 from generator.resolve import ResolvedService, ResolvedSLO
 
@@ -31,6 +38,9 @@ _HEAD = re.compile(r"(?m)^groups:\n")
 _GROUP = re.compile(r"(?m)^(?=- name: )")
 _RECORDED = re.compile(r"(?m)^  - record: (\S+)$")
 _NAME = re.compile(conv.RECORDING_NAME_PATTERN)
+# Lower-case letters only, like the stencil's marks: written as it is in YAML, PromQL strings and alert names.
+_SERVICE = "qqslotservice"
+_PLAIN = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,15 @@ class Proof:
     covers: tuple[str, ...]  # the SLOs it proves; empty for the service's own groups
     rules: str
     tests: bytes
+    also: tuple[str, ...] = ()  # the other services of its stand-in, which it proves too
+
+    @property
+    def named(self) -> str:
+        """What a failure names: the place, and the services it stood for."""
+        if not self.also:
+            return self.where
+        more = ", ".join(self.also[:3]) + (f" and {len(self.also) - 3} more" if len(self.also) > 3 else "")
+        return f"{self.where} (standing for services {more} too)"
 
 
 def groups(text: str) -> dict[str, str] | None:
@@ -107,9 +126,11 @@ def _rules(disk: dict[str, str], names: list[str]) -> str:
     return "groups:\n" + "".join(disk[n] for n in chosen)
 
 
-def coverage(service: ResolvedService, done: list[Proof]) -> str:
+def coverage(service: ResolvedService, done: list[Proof], others: tuple[str, ...] = ()) -> str:
     """What the report says the proofs covered."""
     lines = [f"{service.name}: {len(service.slos)} SLOs proved by {sum(1 for p in done if p.covers)} promtool runs"]
+    if others:
+        lines.append(f"  standing for {len(others)} more service{'s' if len(others) > 1 else ''} compiled from the same template: {', '.join(others)}")
     for p in done:
         if len(p.covers) > 1:
             rest = ", ".join(p.covers[1:4]) + (f" and {len(p.covers) - 4} more" if len(p.covers) > 4 else "")
@@ -119,3 +140,55 @@ def coverage(service: ResolvedService, done: list[Proof]) -> str:
         else:
             lines.append(f"  {p.where.split(': ', 1)[1]}: the service's own tests")
     return "\n".join(lines)
+
+
+def fleet(planned: Iterable[tuple[ResolvedService, list[Proof]]]) -> list[tuple[ResolvedService, list[Proof], tuple[str, ...]]]:
+    """Each service that must be proved, its proofs, and the services of the same stand-in it proves besides."""
+    planned = list(planned)
+    kept: list[tuple[ResolvedService, list[Proof], list[str]]] = []
+    first: dict[tuple, int] = {}
+    for service, runs in planned:
+        key = _stand_in_key(service, runs) if len(planned) > 1 else None
+        if key is not None and key in first:
+            kept[first[key]][2].append(service.name)
+            continue
+        if key is not None:
+            first[key] = len(kept)
+        kept.append((service, runs, []))
+    return [(service, [replace(p, also=tuple(others)) for p in runs], tuple(others)) for service, runs, others in kept]
+
+
+def _stand_in_key(service: ResolvedService, runs: list[Proof]) -> tuple | None:
+    """The service's proofs as compiled under the placeholder name, when filling its own name into
+    them gives its proofs exactly; None when they differ or the name is not plain."""
+    if not _PLAIN.fullmatch(service.name):
+        return None
+    twin = _renamed(service, service.name, _SERVICE)
+    text = render_document(RuleFile(tuple(p.group for p in parts(twin, slo_runbooks=False)))).decode()
+    theirs = proofs(twin, text, text)
+    if theirs is None or len(theirs) != len(runs):
+        return None
+
+    def own(t: str) -> str:
+        return t.replace(conv.camel(_SERVICE), conv.camel(service.name)).replace(_SERVICE, service.name)
+
+    for mine, stand_in in zip(runs, theirs):
+        if mine.rules != own(stand_in.rules) or mine.tests != own(stand_in.tests.decode()).encode() or mine.covers != stand_in.covers:
+            return None
+    return tuple((p.rules, p.tests) for p in theirs)
+
+
+
+def _renamed(value: Any, old: str, new: str) -> Any:  # noqa: ANN401 - any part of a resolved service
+    """The value with every string equal to `old` (the service's name, wherever the resolver copied it) as `new`."""
+    if isinstance(value, str):
+        return new if value == old else value
+    if isinstance(value, dict):
+        return {_renamed(k, old, new): _renamed(v, old, new) for k, v in value.items()}
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return type(value)(*(_renamed(v, old, new) for v in value))
+    if isinstance(value, tuple | list):
+        return type(value)(_renamed(v, old, new) for v in value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return replace(value, **{f.name: _renamed(getattr(value, f.name), old, new) for f in fields(value) if f.init})
+    return value
