@@ -197,7 +197,7 @@ class Result:
     clears: int | None = None  # minutes after the fault ends until no page fires
     false: int = 0  # notifications nobody should get
     budget: float | None = None  # share of the 30-day budget spent before the page
-    names: set[str] = field(default_factory=set)
+    names: dict[str, int] = field(default_factory=dict)  # "alertname severity": first notified, minutes from the fault
 
 
 def judge(s: Scenario, firing: dict[int, set[Alert]], through: dict[int, set[Alert]]) -> Result:
@@ -213,7 +213,9 @@ def judge(s: Scenario, firing: dict[int, set[Alert]], through: dict[int, set[Ale
     let_through = set().union(*through.values()) if through else set()
     r.pages = sum(1 for a in let_through if _is_page(a))
     r.notified = len(let_through)
-    r.names = {dict(a)["alertname"] for a in let_through}
+    for minute in sorted(through):
+        for a in through[minute]:
+            r.names.setdefault(f'{dict(a)["alertname"]} {dict(a).get("severity", "")}'.strip(), minute - start)
     if s.fault and r.page is not None:
         r.clears = next((m - end for m in range(end, s.minutes) if not any(_is_page(a) for a in firing.get(m, ()))), None)
     wanted = {"page": True, "ticket": True, "warn": True, "quiet": False, "nodata": True}[s.expect]
@@ -258,13 +260,13 @@ def main() -> int:
             rows.append([s.name, name, _fmt(r.page), _fmt(r.ticket), _fmt(r.warning), _fmt(r.nodata), _fmt(r.budget, "%"), clears,
                          str(r.raised), str(r.pages), str(r.notified), str(r.false)])
             if name == "slogen" and r.notified:
-                notes.append(f"{s.name}: {', '.join(sorted(r.names))}")
+                notes.append(f"{s.name}: " + ", ".join(f"{n} {m:+d} min" for n, m in sorted(r.names.items(), key=lambda x: (x[1], x[0]))))
         widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
         print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |")
         print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
         for row in rows:
             print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |")
-        print("\nslogen's notifications (after its inhibit rules):")
+        print("\nslogen's notifications (after its inhibit rules), alert and severity, first sent minutes from the fault (or the start):")
         for line in notes:
             print(f"  {line}")
     return 0

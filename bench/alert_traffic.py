@@ -4,6 +4,9 @@ A scenario is a run of segments, each so many minutes of so many requests a minu
 Failing requests are answered 529 unless a segment names statuses ({"401": 1.0}); a scenario may split its traffic
 with a second model (`split`), whose requests then fail as the segment's `second` says; and a segment may have a
 share of first attempts answered 529 and retried with success (`retried`), which only the attempts counter sees.
+Every status a scenario uses has its series from minute 0, at 0 until its first answer, as if created at startup
+(prometheus_client creates a label's series on its first increment).
+Attempts are each request's final one plus the retried first attempts: a failed request's own retries are not modelled.
 """
 
 from __future__ import annotations
