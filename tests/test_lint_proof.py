@@ -55,8 +55,11 @@ def test_a_hundred_slos_of_three_shapes_are_three_proofs_each_with_only_its_own_
     spec, out, rendered = _bundle(spec_file, tmp_path)
     service = load(spec)
     runs = proof.proofs(service, _rules_text(out), _built_text(rendered))
-    slo_runs = [r for r in runs if r.covers]
+    slo_runs = [r for r in runs if r.covers and not r.grouped]
     assert [len(r.covers) for r in slo_runs] == [34, 33, 33]
+    # The availability shape's per-model tests run beside its own, against the same rules.
+    (grouped,) = [r for r in runs if r.grouped]
+    assert grouped.covers == slo_runs[0].covers and grouped.rules == slo_runs[0].rules and b'model="' in grouped.tests
     assert sorted(n for r in slo_runs for n in r.covers) == sorted(s.name for s in service.slos)
     for run in slo_runs:
         assert re.findall(r"(?m)^- name: (\S+)", run.rules) == [conv.rule_group(SERVICE, run.covers[0])]
@@ -72,7 +75,7 @@ def test_an_slo_whose_group_on_disk_is_not_the_builds_is_proved_on_its_own(spec_
     spec, out, rendered = _bundle(spec_file, tmp_path)
     _edit_group(out, "ttft-16", "/ 0.05 >", "/ 0.5 >")  # a budget ten times too large: its outage never pages
     runs = proof.proofs(load(spec), _rules_text(out), _built_text(rendered))
-    assert [len(r.covers) for r in runs if r.covers] == [34, 33, 32, 1]
+    assert [len(r.covers) for r in runs if r.covers and not r.grouped] == [34, 33, 32, 1]
     alone = next(r for r in runs if r.covers == ("ttft-16",))
     assert "/ 0.5 >" in alone.rules  # the edited group, as it is on disk, is what its tests run against
 
@@ -107,12 +110,14 @@ def test_a_broken_rule_in_one_shape_or_in_one_slo_of_a_shape_fails_the_gate(prom
             bugs[p.check].append(p)
     assert len(bugs["build/drift"]) == 1 and "ttft-16" in bugs["build/drift"][0].message and "availability" not in bugs["build/drift"][0].message
     failed = sorted(p.where for p in bugs["promtool/test-rules"])
-    assert failed == [f"{SERVICE}: SLO availability-0 (standing for its shape's 34 SLOs)", f"{SERVICE}: SLO ttft-16"]
+    shape = f"{SERVICE}: SLO availability-0 (standing for its shape's 34 SLOs)"
+    assert failed == [shape, f"{shape}, per group", f"{SERVICE}: SLO ttft-16"]  # the per-model pages share the broken threshold
     messages = {p.where: p.message for p in bugs["promtool/test-rules"]}
     assert 'burnrate_tier="very-fast"' in messages[failed[0]]
-    assert "ClaudeAssistantTtft16ErrorBudgetBurn" in messages[failed[1]]
+    assert "ClaudeAssistantAvailability0ByModelErrorBudgetBurn" in messages[failed[1]]
+    assert "ClaudeAssistantTtft16ErrorBudgetBurn" in messages[failed[2]]
     (note,) = [p for p in report.problems if p.severity == Severity.INFO]
-    assert "100 SLOs proved by 4 promtool runs" in note.message and "shape of ttft-0: 32 SLOs" in note.message
+    assert "100 SLOs proved by 5 promtool runs" in note.message and "shape of ttft-0: 32 SLOs" in note.message
 
 
 @pytest.mark.parametrize("spec", ["slo.yaml", *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "tests/golden").glob("*/slo.yaml"))])

@@ -198,9 +198,14 @@ def compile_tests(service: ResolvedService) -> RuleTestFile:
 
 def slo_tests(service: ResolvedService) -> RuleTestFile:
     """The tests of the SLOs' alerts, a grouped SLO's per-group alerts among them."""
+    tests, grouped = slo_test_sets(service)
+    return replace(tests, tests=tests.tests + grouped)
+
+
+def slo_test_sets(service: ResolvedService) -> tuple[RuleTestFile, tuple[TestCase, ...]]:
+    """The SLOs' own tests, and apart the per-group tests of grouped SLOs (which lint runs beside them)."""
     tests = rule_tests.build(service, lambda slo: slo_alerts(service, slo, expressions=False))
-    grouped = group_tests.build(service, lambda slo: group_alerts(service, slo, expressions=False))
-    return replace(tests, tests=tests.tests + tuple(grouped))
+    return tests, tuple(group_tests.build(service, lambda slo: group_alerts(service, slo, expressions=False)))
 
 
 def service_tests(service: ResolvedService) -> list[tuple[str, list[TestCase]]]:

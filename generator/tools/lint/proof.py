@@ -28,7 +28,7 @@ import yaml
 
 from generator import conventions as conv
 from generator import stencil
-from generator.compile import parts, service_tests, slo_tests
+from generator.compile import parts, service_tests, slo_test_sets
 from generator.ir import RuleFile, RuleTestFile
 from generator.render import render_document
 from generator.resolve import ResolvedService, ResolvedSLO
@@ -52,6 +52,7 @@ class Proof:
     rules: str
     tests: bytes
     also: tuple[str, ...] = ()  # the other services of its stand-in, which it proves too
+    grouped: bool = False  # the per-group tests of a grouped SLO, run beside its own
 
     @property
     def named(self) -> str:
@@ -93,17 +94,22 @@ def proofs(service: ResolvedService, on_disk: str, built: str) -> list[Proof] | 
         else:
             shapes.setdefault(id(shape), []).append(slo)
     members = [*shapes.values(), *([s] for s in alone)]
-    out = [_slo_proof(service, disk, group) for group in sorted(members, key=lambda g: service.slos.index(g[0]))]
+    out = [p for group in sorted(members, key=lambda g: service.slos.index(g[0])) for p in _slo_proofs(service, disk, group)]
     for group, cases in service_tests(service):
         out.append(Proof(f"{service.name}: group {group}", (), _rules(disk, [group]), _tests(tuple(cases))))
     return out
 
 
-def _slo_proof(service: ResolvedService, disk: dict[str, str], members: list[ResolvedSLO]) -> Proof:
+def _slo_proofs(service: ResolvedService, disk: dict[str, str], members: list[ResolvedSLO]) -> list[Proof]:
+    """The SLO's own tests and, in a run beside them, its per-group tests: the same rules, half the wait each."""
     first = members[0]
-    alone = replace(service, slos=(first,))
+    own, grouped = slo_test_sets(replace(service, slos=(first,)))
     where = f"{service.name}: SLO {first.name}" + (f" (standing for its shape's {len(members)} SLOs)" if len(members) > 1 else "")
-    return Proof(where, tuple(s.name for s in members), _rules(disk, [conv.rule_group(service.name, first.name)]), _tests(slo_tests(alone).tests))
+    rules, covers = _rules(disk, [conv.rule_group(service.name, first.name)]), tuple(s.name for s in members)
+    runs = [Proof(where, covers, rules, _tests(own.tests))]
+    if grouped:
+        runs.append(Proof(f"{where}, per group", covers, rules, _tests(grouped), grouped=True))
+    return runs
 
 
 def _tests(cases: tuple) -> bytes:
@@ -132,7 +138,9 @@ def coverage(service: ResolvedService, done: list[Proof], others: tuple[str, ...
     if others:
         lines.append(f"  standing for {len(others)} more service{'s' if len(others) > 1 else ''} compiled from the same template: {', '.join(others)}")
     for p in done:
-        if len(p.covers) > 1:
+        if p.grouped:
+            lines.append(f"  {p.covers[0]}: its per-group tests in a run of their own")
+        elif len(p.covers) > 1:
             rest = ", ".join(p.covers[1:4]) + (f" and {len(p.covers) - 4} more" if len(p.covers) > 4 else "")
             lines.append(f"  shape of {p.covers[0]}: {len(p.covers)} SLOs (with {rest})")
         elif p.covers:
