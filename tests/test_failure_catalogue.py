@@ -8,7 +8,8 @@ an outage that burns the availability budget (401s, broken streams) keeps the se
 rest of the run, because the slow pair's 30m and 6h windows hold the whole run. That alert inhibits the per-model one
 at Alertmanager, and it is the alert the mid-stream phase must raise by itself. So the phases that burn no budget
 service-wide come first (the 400 storm, which the SLO excludes, first of all, while its 5m window holds little
-healthy history), then one model down, then the outages.
+healthy history), then one model down, then the outages. One model down at 5% of traffic stays under the service-wide
+lines (3% for the slow pair) until the fault has lasted 1.5 times the healthy history; its own alert fires in seconds.
 """
 
 import logging
