@@ -28,6 +28,10 @@ def fast_clocks(spec: dict, rps: float) -> dict:
     spec["alerting"] = {**spec.get("alerting", {}), "nodata_for": "20s"}
     alerts = dict(spec.get("alerts", {}))
     alerts["ttft_p95"] = {**alerts.get("ttft_p95", {}), "warning_for": "10s", "critical_for": "10s"}
+    # The failure-mode alerts' windows are fixed (2m, 5m, 15m); only their holds are the spec's to shorten.
+    for name in ("credentials", "model_not_found", "upstream_degraded"):
+        alerts[name] = {**alerts.get(name, {}), "for": "10s"}
+    alerts["client_errors"] = {**alerts.get("client_errors", {}), "for": "10s", "critical_for": "10s"}
     spec["alerts"] = alerts
     budgets = dict(spec.get("budgets", {}))
     if budgets.get("cost"):
