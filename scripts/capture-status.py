@@ -25,8 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def main(target: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = fast_bundle(ROOT / "slo.yaml", Path(tmp), 20)
-        with Simulator(Traffic(rps=20, seed=5)) as sim, Stack(rules=sorted((out / "prometheus/rules").glob("*.yaml")),
-                                                             alertmanager=out / "alertmanager/alertmanager.yml", target=f"127.0.0.1:{sim.port}") as stack:
+        with Simulator(Traffic(rps=20, seed=5)) as sim, Stack.of(out, f"127.0.0.1:{sim.port}") as stack:
             wait_for(lambda: stack.query(conv.BUDGET_REMAINING), 90, "recordings")
             time.sleep(30)
             sim.traffic.fault = "latency"

@@ -32,11 +32,7 @@ def alert(name: str) -> str:
 def stack(tmp_path):
     out = fast_bundle(ROOT / "slo.yaml", tmp_path, RPS)
     with Simulator(Traffic(rps=RPS, seed=7)) as sim:
-        with Stack(
-            rules=sorted((out / "prometheus/rules").glob("*.yaml")),
-            alertmanager=out / "alertmanager/alertmanager.yml",
-            target=f"127.0.0.1:{sim.port}",
-        ) as running:
+        with Stack.of(out, f"127.0.0.1:{sim.port}") as running:
             running.sim = sim
             yield running
 

@@ -18,10 +18,7 @@ pytestmark = pytest.mark.e2e
 
 def test_vmalert_pages_an_outage_to_the_routed_receivers_and_healthy_traffic_pages_nobody(tmp_path):
     out = fast_bundle(ROOT / "slo.yaml", tmp_path, 20)
-    with Simulator(Traffic(rps=20, seed=5)) as sim, Stack(
-        rules=sorted((out / "prometheus/rules").glob("*.yaml")), alertmanager=out / "alertmanager/alertmanager.yml",
-        target=f"127.0.0.1:{sim.port}", engine="victoriametrics",
-    ) as stack:
+    with Simulator(Traffic(rps=20, seed=5)) as sim, Stack.of(out, f"127.0.0.1:{sim.port}", engine="victoriametrics") as stack:
         ratio = f'{conv.sli_error_ratio("5m")}{{service="{SERVICE}", slo="availability"}}'
         wait_for(lambda: stack.query(ratio), 90, "vmalert's SLO recordings, written back to victoria-metrics")
         time.sleep(30)  # healthy

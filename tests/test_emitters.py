@@ -71,8 +71,7 @@ def running(request, tmp_path):
         )
         try:
             wait_for(lambda: _scrape(port), 30, f"{app} exposes /metrics")
-            with Stack(rules=sorted((out / "prometheus/rules").glob("*.yaml")), alertmanager=out / "alertmanager/alertmanager.yml",
-                       target=f"127.0.0.1:{port}") as stack:
+            with Stack.of(out, f"127.0.0.1:{port}") as stack:
                 yield request.param, stack, api, (bad, total), out
         finally:
             proc.terminate()

@@ -87,11 +87,7 @@ def stack(tmp_path):
     registry = CollectorRegistry()
     exporter, _ = start_http_server(0, addr=HOST, registry=registry)
     try:
-        with FakeAnthropic(healthy()) as api, Calls(api.base_url, registry), Stack(
-            rules=sorted((out / "prometheus/rules").glob("*.yaml")),
-            alertmanager=out / "alertmanager/alertmanager.yml",
-            target=f"{HOST}:{exporter.server_port}",
-        ) as running:
+        with FakeAnthropic(healthy()) as api, Calls(api.base_url, registry), Stack.of(out, f"{HOST}:{exporter.server_port}") as running:
             running.api = api
             yield running
     finally:

@@ -152,8 +152,7 @@ def test_an_outage_costs_the_budget_what_its_failures_cost(tmp_path):
     write(tmp_path / "out", pipeline.build(tmp_path / "slo.yaml")[1])
     sim = Simulator(Traffic(rps=20, seed=3))
     total = str(service.slos[0].sli.total)
-    with Stack(rules=sorted((tmp_path / "out/prometheus/rules").glob("*.yaml")), alertmanager=tmp_path / "out/alertmanager/alertmanager.yml",
-               target=f"127.0.0.1:{sim.port}") as stack, sim:
+    with Stack.of(tmp_path / "out", f"127.0.0.1:{sim.port}") as stack, sim:
         sim.runner.cancel()
         prometheus = Prometheus(stack.urls["prometheus"])
         _run_traffic(sim, "outage", 3)

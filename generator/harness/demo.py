@@ -59,9 +59,7 @@ def fast_bundle(spec: Path, folder: Path, rps: float) -> Path:
 def run(spec: Path, faults: list[str], seconds_each: float, rps: float, say: Callable[[str], None]) -> None:
     with tempfile.TemporaryDirectory(prefix="slogen-demo-") as tmp:
         out = fast_bundle(spec, Path(tmp), rps)
-        with Simulator(Traffic(rps=rps)) as sim, Stack(
-            rules=sorted((out / "prometheus/rules").glob("*.yaml")), alertmanager=out / "alertmanager/alertmanager.yml", target=f"127.0.0.1:{sim.port}"
-        ) as stack:
+        with Simulator(Traffic(rps=rps)) as sim, Stack.of(out, f"127.0.0.1:{sim.port}") as stack:
             say(f"Prometheus {stack.urls['prometheus']}  Alertmanager {stack.urls['alertmanager']}  traffic http://127.0.0.1:{sim.port}/metrics")
             seen = 0
             for fault in faults:

@@ -107,6 +107,11 @@ class Stack:
     sink: Sink = field(default_factory=Sink)
     urls: dict[str, str] = field(default_factory=dict)
 
+    @classmethod
+    def of(cls, out: Path, target: str, **options: object) -> Stack:
+        """The stack for a bundle folder as `slogen build` writes it: every rule file and its Alertmanager config."""
+        return cls(rules=sorted((out / "prometheus/rules").glob("*.yaml")), alertmanager=out / "alertmanager/alertmanager.yml", target=target, **options)
+
     def __enter__(self) -> Stack:
         self.exit = ExitStack()
         try:
