@@ -80,8 +80,10 @@ def _surge(f: ResolvedFailures) -> list[RecordingRule | AlertingRule]:
     a = s.alert
     slow, fast = _own(conv.client_error_share(SURGE), f), _own(conv.client_error_share(SURGE_FAST), f)
     statuses = ", ".join(s.watched)
+    # The short window too, so the warning ends with the surge instead of reaching Slack after the page cleared.
     warn = (
         f"{slow} > {format_number(float(a.share))}\n"
+        f"and\n{fast} > {format_number(float(a.share))}\n"
         f"and\n{slow} - quantile_over_time(0.5, {slow}[{BASELINE}]) > {format_number(float(s.above_baseline))}\n"
         f"and on ()\n{_enough(a, SURGE)}"
     )
@@ -93,7 +95,7 @@ def _surge(f: ResolvedFailures) -> list[RecordingRule | AlertingRule]:
         _alert(
             f, "ClientErrorSurge", warn, conv.SEVERITY_TICKET, a.hold, f"{f.service}: a surge of client errors ({statuses})",
             f"{{{{ $value | humanizePercentage }}}} of requests over the last {SURGE} were answered {statuses}, more than "
-            f"{_pct(s.above_baseline)} points above the median of the last {BASELINE} and above {_pct(a.share)}%. The SLO excludes "
+            f"{_pct(s.above_baseline)} points above the median of the last {BASELINE} and above {_pct(a.share)}% (over the last {SURGE_FAST} too). The SLO excludes "
             "them, so no budget burns, but users get errors.",
         ),
         _alert(

@@ -102,6 +102,13 @@ def _surge_cases(f: ResolvedFailures) -> list[TestCase]:
             exprs=(_firing(f, "ClientErrorSurge", 120, 0), _firing(f, "ClientErrorSurge", 120 + bound, 1, conv.SEVERITY_PAGE)),
         )
     ]
+    # A storm long enough to warn: when it ends, the warning ends with it (its 5m window) instead of being told after the page clears.
+    start, long = 120, math.ceil(_minutes(SURGE) + _minutes(a.hold)) + 10
+    cases.append(TestCase(
+        f"failures: a {long}-minute storm of 400s warns while it lasts and raises nothing 5 minutes after it ends",
+        (_requests(f, "200", [(start, rate - daily), (long, 0), (10, rate - daily)]), _requests(f, "400", [(start, daily), (long, rate), (10, daily)])),
+        exprs=(_firing(f, "ClientErrorSurge", start + long, 1, conv.SEVERITY_TICKET), _firing(f, "ClientErrorSurge", start + long + 5, 0)),
+    ))
     if quiet:
         cases.insert(0, TestCase(
             f"failures: {DAILY:.0%} of requests answered 400 all day long raises nothing",

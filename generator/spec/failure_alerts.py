@@ -32,7 +32,7 @@ class ClientErrors(Strict):
 
     enabled: bool = True
     above_baseline: Share = Field(10, description="Warn when the share of excluded answers over 15m is this many points above its own 1-day median...")
-    floor: Share = Field(20, description="...and above this share of requests...")
+    floor: Share = Field(20, description="...and above this share of requests, over 15m and over 5m (so the warning ends with the surge)...")
     hold: Duration = Field("15m", alias="for", description="...for this long.")
     critical: Share = Field(50, description="Page when this share of requests gets an excluded answer over 5m...")
     critical_for: Duration = Field("5m", description="...for this long.")
