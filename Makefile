@@ -30,8 +30,11 @@ tools: ## Install promtool, amtool, vmalert and chromium (Debian packages promet
 	fi
 	@promtool --version | head -1
 
+# One worker more than cores: the live-stack tests spend most of their minutes waiting on real clocks.
+WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
+
 test: $(VENV)/.installed tools ## Run the whole test suite (unit, golden, CLI, property, hostile, promtool, e2e)
-	$(PY) -m pytest -n auto
+	$(PY) -m pytest -n $(WORKERS)
 
 e2e: $(VENV)/.installed tools ## Real Prometheus + Alertmanager on 127.0.0.1 with the bundle; faults reach the right receivers
 	$(PY) -m pytest -m e2e -v
