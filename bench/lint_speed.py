@@ -1,8 +1,10 @@
-"""`slogen lint` wall time: the reference spec, a 100-SLO spec of three shapes, a 20-service folder.
+"""`slogen lint` wall time: the reference spec, a 100-SLO spec of three shapes, a 20-service folder;
+then the whole test suite as `make test` runs it.
 
-promtool proves each SLO shape once (generator/tools/lint/proof.py), so lint time follows the number
-of shapes, not of SLOs. Each figure is one run of the real command on this machine, build included
-(the gate's drift check builds the spec); `make test` is timed apart, not here.
+promtool proves each SLO shape once, and a folder's services of one template once
+(generator/tools/lint/proof.py), so lint time follows the number of shapes, not of SLOs. Each
+figure is one run of the real command on this machine, build included (the gate's drift check
+builds the spec). `--no-tests` leaves the test suite out (it takes a quarter of an hour).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SLOGEN = Path(sys.executable).parent / "slogen"
 TARGETS = {"reference": 30, "100 SLOs": 60, "20 services": 180}
+TEST_TARGET = 15 * 60
 
 
 def reference() -> str:
@@ -73,6 +76,19 @@ def main() -> None:
             took = lint(spec, root / f"out-{name.replace(' ', '-')}")
             verdict = "ok" if took < TARGETS[name] else "OVER"
             print(f"{name:<14}{count:>6}{took:>13.1f}s{TARGETS[name]:>8}s  {verdict}", flush=True)
+    if "--no-tests" not in sys.argv:
+        suite()
+
+
+def suite() -> None:
+    """The test suite with make test's workers (one more than cores), timed whole."""
+    workers = str((os.cpu_count() or 1) + 1)
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", workers, "-p", "no:cacheprovider"], cwd=ROOT, capture_output=True, text=True, check=False)
+    took = time.perf_counter() - start
+    summary = (result.stdout.strip().splitlines() or ["no output"])[-1].strip("= ")
+    verdict = "ok" if took < TEST_TARGET and result.returncode == 0 else "OVER" if result.returncode == 0 else "FAILED"
+    print(f"\nmake test (pytest -n {workers}): {summary}; {took / 60:.1f} min, target {TEST_TARGET // 60} min  {verdict}")
 
 
 def _promtool_version() -> str:
