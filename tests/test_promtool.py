@@ -67,7 +67,8 @@ def _generated_tests_with_rules_edited(promtool, folder: Path, old: str, new: st
     rules = next((folder / "prometheus/rules").glob("*.yaml"))
     rules.write_text(rules.read_text().replace(old, new))
     built = next(data for path, data in rendered.items() if path.parts[:2] == ("prometheus", "rules")).decode()
-    edited = [p for p in proof.proofs(load(ROOT / "slo.yaml"), rules.read_text(), built) if new in p.rules]
+    # The service-wide alerts' cases: a grouped SLO's per-group run reads the same edited group, and is not what these tests are about.
+    edited = [p for p in proof.proofs(load(ROOT / "slo.yaml"), rules.read_text(), built) if new in p.rules and not p.grouped]
     assert edited, f"no group holds {old!r}"
     results = []
     for i, p in enumerate(edited):
