@@ -10,6 +10,7 @@ import yaml
 from typer.testing import CliRunner
 
 from generator import build
+from generator.compile import rules_path
 from generator.pipeline import load
 from generator.tools.explain import group_page_minutes
 from generator.tools.lint import proof
@@ -185,16 +186,13 @@ def test_every_slo_of_another_dialect_grouped_by_model_passes_its_per_group_case
         slo["group_by"] = ["model"]
     (tmp_path / "slo.yaml").write_text(yaml.safe_dump(doc))
     _, rendered = build(tmp_path / "slo.yaml")
-    rules = next(data for path, data in rendered.items() if path.parts[:2] == ("prometheus", "rules")).decode()
+    service = load(tmp_path / "slo.yaml")
+    rules = rendered[rules_path(service)].decode()
     # As lint runs them: each SLO's per-model cases against its own group and the recordings it reads.
-    runs = [r for r in proof.proofs(load(tmp_path / "slo.yaml"), rules, rules) if r.grouped]
+    runs = [r for r in proof.proofs(service, rules, rules) if r.grouped]
     assert sorted(n for r in runs for n in r.covers) == sorted(s["name"] for s in doc["slos"])
     for i, run in enumerate(runs):
         cases = yaml.safe_load(run.tests)["tests"]
         assert len(cases) == 5 and all(": per model: " in c["name"] for c in cases), [c["name"] for c in cases]
-        folder = tmp_path / f"proof-{i}"
-        folder.mkdir()
-        (folder / proof.RULES).write_text(run.rules, encoding="utf-8")
-        (folder / "tests.yaml").write_bytes(run.tests)
-        result = subprocess.run([promtool, "test", "rules", str(folder / "tests.yaml")], capture_output=True, text=True, timeout=900, check=False)
+        result = subprocess.run([promtool, "test", "rules", str(run.write(tmp_path / f"proof-{i}"))], capture_output=True, text=True, timeout=900, check=False)
         assert result.returncode == 0, run.where + "\n" + result.stdout + result.stderr

@@ -70,12 +70,7 @@ def _generated_tests_with_rules_edited(promtool, folder: Path, old: str, new: st
     # The service-wide alerts' cases: a grouped SLO's per-group run reads the same edited group, and is not what these tests are about.
     edited = [p for p in proof.proofs(load(ROOT / "slo.yaml"), rules.read_text(), built) if new in p.rules and not p.grouped]
     assert edited, f"no group holds {old!r}"
-    results = []
-    for i, p in enumerate(edited):
-        (folder / f"proof-{i}").mkdir()
-        (folder / f"proof-{i}" / proof.RULES).write_text(p.rules)
-        (folder / f"proof-{i}" / "tests.yaml").write_bytes(p.tests)
-        results.append(run(promtool, "test", "rules", str(folder / f"proof-{i}" / "tests.yaml")))
+    results = [run(promtool, "test", "rules", str(p.write(folder / f"proof-{i}"))) for i, p in enumerate(edited)]
     return subprocess.CompletedProcess([], max(r.returncode for r in results), "".join(r.stdout for r in results), "".join(r.stderr for r in results))
 
 

@@ -110,7 +110,7 @@ class Stack:
     @classmethod
     def of(cls, out: Path, target: str, **options: object) -> Stack:
         """The stack for a bundle folder as `slogen build` writes it: every rule file and its Alertmanager config."""
-        return cls(rules=sorted((out / "prometheus/rules").glob("*.yaml")), alertmanager=out / "alertmanager/alertmanager.yml", target=target, **options)
+        return cls(rules=sorted(out.glob(conv.rules_file("*").as_posix())), alertmanager=out / conv.alertmanager_file(), target=target, **options)
 
     def __enter__(self) -> Stack:
         self.exit = ExitStack()

@@ -75,11 +75,7 @@ class TestRules(_Promtool):
             whole.discard(ctx.out / conv.rules_test_file(service.name))
         for service, runs, others in proof.fleet(planned):
             for i, run in enumerate(runs):
-                folder = scratch / f"{service.name}-{i}"
-                folder.mkdir()
-                (folder / proof.RULES).write_text(run.rules, encoding="utf-8")
-                (folder / "tests.yaml").write_bytes(run.tests)
-                calls.append((run.named, ["test", "rules", str(folder / "tests.yaml")]))
+                calls.append((run.named, ["test", "rules", str(run.write(scratch / f"{service.name}-{i}"))]))
             notes.append(Problem(self.name, Severity.INFO, service.name, proof.coverage(service, runs, others)))
         calls += [(str(path), ["test", "rules", str(path)]) for path in sorted(whole)]
         return calls, notes

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, fields, is_dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -34,6 +35,7 @@ from generator.render import render_document
 from generator.resolve import ResolvedService, ResolvedSLO
 
 RULES = "rules.yaml"
+TESTS = "tests.yaml"
 _HEAD = re.compile(r"(?m)^groups:\n")
 _GROUP = re.compile(r"(?m)^(?=- name: )")
 _RECORDED = re.compile(r"(?m)^  - record: (\S+)$")
@@ -61,6 +63,13 @@ class Proof:
             return self.where
         more = ", ".join(self.also[:3]) + (f" and {len(self.also) - 3} more" if len(self.also) > 3 else "")
         return f"{self.where} (standing for services {more} too)"
+
+    def write(self, folder: Path) -> Path:
+        """Lay the proof out in a new `folder` as promtool reads it; the test file to pass to `promtool test rules`."""
+        folder.mkdir()
+        (folder / RULES).write_text(self.rules, encoding="utf-8")
+        (folder / TESTS).write_bytes(self.tests)
+        return folder / TESTS
 
 
 def groups(text: str) -> dict[str, str] | None:
@@ -184,7 +193,6 @@ def _stand_in_key(service: ResolvedService, runs: list[Proof]) -> tuple | None:
         if mine.rules != own(stand_in.rules) or mine.tests != own(stand_in.tests.decode()).encode() or mine.covers != stand_in.covers:
             return None
     return tuple((p.rules, p.tests) for p in theirs)
-
 
 
 def _renamed(value: Any, old: str, new: str) -> Any:  # noqa: ANN401 - any part of a resolved service
