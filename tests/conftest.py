@@ -8,6 +8,22 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Longest first, each followed by a quick test. `make test` has xdist hand out tests one at a time
+    (--maxschedchunk 1), and a worker always holds the test it runs plus the next one; so the minutes-long
+    live-stack and promtool tests start at once on different workers, each with a quick one queued behind it,
+    instead of one starting late and setting the suite's end."""
+    slow = sorted((item for item in items if _seconds(item)), key=lambda item: -_seconds(item))
+    quick = [item for item in items if not _seconds(item)]
+    order = [item for pair in zip(slow, quick) for item in pair] + slow[len(quick):] + quick[len(slow):]
+    items[:] = order
+
+
+def _seconds(item: pytest.Item) -> float:
+    marker = item.get_closest_marker("slow")
+    return marker.args[0] if marker else 0.0
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="Rewrite tests/golden/*/expected from the specs.")
 

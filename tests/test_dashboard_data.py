@@ -230,6 +230,7 @@ def _emitter(case: str):
 
 
 @pytest.mark.parametrize("case", CASES)
+@pytest.mark.slow(20)
 def test_every_panel_of_the_golden_boards_shows_data_from_the_real_emitter(case, tmp_path):
     boards = _boards(case)
     expected = GOLDEN / case / "expected"

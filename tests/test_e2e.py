@@ -50,6 +50,7 @@ PHASES = [
 BUDGET_SECONDS = 290  # the whole run, healthy phase included
 
 
+@pytest.mark.slow(260)
 def test_faults_reach_exactly_the_routed_receivers_and_healthy_traffic_pages_nobody(stack):
     sink, traffic = stack.sink, stack.sim.traffic
     deadline = time.monotonic() + BUDGET_SECONDS
@@ -72,6 +73,7 @@ def test_faults_reach_exactly_the_routed_receivers_and_healthy_traffic_pages_nob
     assert not any(r == "cost-email" for r, _ in sink.alerts(slo="availability"))
 
 
+@pytest.mark.slow(60)
 def test_an_outage_is_one_page_per_receiver(stack):
     """With minutes of history the 1h/5m and very-fast pairs burn within seconds of each other: both conditions
     hold, one alert fires (the latch) and each paged receiver is told once (test_inhibition shows the symptoms wait behind it)."""
@@ -93,6 +95,7 @@ def test_an_outage_is_one_page_per_receiver(stack):
     assert pages[0]["labels"][conv.LABEL_TIER] == told[0][1]
 
 
+@pytest.mark.slow(75)
 def test_demo_plays_faults_against_the_real_stack_and_prints_who_is_told():
     result = subprocess.run(
         [sys.executable, "-m", "generator", "demo", str(ROOT / "slo.yaml"), "--faults", "none,outage", "--seconds", "35"],

@@ -16,6 +16,7 @@ SERVICE = "claude-assistant"
 pytestmark = pytest.mark.e2e
 
 
+@pytest.mark.slow(80)
 def test_vmalert_pages_an_outage_to_the_routed_receivers_and_healthy_traffic_pages_nobody(tmp_path):
     out = fast_bundle(ROOT / "slo.yaml", tmp_path, 20)
     with Simulator(Traffic(rps=20, seed=5)) as sim, Stack.of(out, f"127.0.0.1:{sim.port}", engine="victoriametrics") as stack:

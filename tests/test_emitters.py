@@ -96,6 +96,7 @@ def _recordings(out: Path) -> list[str]:
 EMPTY_BY_DESIGN = {conv.TTFT_P95, *conv.BURN_CONDITIONS}
 
 
+@pytest.mark.slow(75)
 def test_real_emitter_series_drive_the_bundle(running):
     profile, stack, api, raw, out = running
     service = yaml.safe_load((out.parent / "slo.yaml").read_text())["service"]

@@ -118,6 +118,7 @@ def pages_since(sink, start: int, earlier: set[str]) -> list[str]:
     return [a["labels"]["alertname"] for r, a in told if r == "oncall" and a["status"] == "firing" and a["labels"]["alertname"] not in earlier]
 
 
+@pytest.mark.slow(330)
 def test_each_failure_mode_reaches_exactly_its_receivers(stack, record_property):
     sink, api = stack.sink, stack.api
     wait_for(lambda: stack.query(f'slo:sli_error:ratio_rate5m{{service="{SERVICE}", slo="availability"}}'), 60, "SLO recordings from the scraped traffic")

@@ -99,12 +99,14 @@ def _grouped_cases(promtool: str, tmp_path: Path, old: str = "", new: str = "") 
 
 
 @pytest.mark.promtool
+@pytest.mark.slow(20)
 def test_per_group_cases_pass_on_the_real_promtool(promtool, tmp_path):
     result = _grouped_cases(promtool, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.mark.promtool
+@pytest.mark.slow(20)
 def test_without_the_per_group_very_fast_page_the_small_model_case_fails(promtool, tmp_path):
     """The per-group checks can fail: the group's very-fast threshold raised out of reach is caught."""
     result = _grouped_cases(promtool, tmp_path, r"(slo_group:sli_error:ratio_rate5m\{[^}]*\} / 0\.005) > 40", r"\1 > 400")
@@ -114,6 +116,7 @@ def test_without_the_per_group_very_fast_page_the_small_model_case_fails(promtoo
 
 
 @pytest.mark.promtool
+@pytest.mark.slow(20)
 def test_without_the_per_group_min_events_guard_the_quiet_model_pages(promtool, tmp_path):
     result = _grouped_cases(promtool, tmp_path, r"(slo_group:sli_error:rate\w+\{[^}]*\} \* \d+) >= 5", r"\1 >= 0")  # every per-group guard
     assert result.returncode == 1
@@ -178,6 +181,7 @@ def test_the_slo_dashboard_shows_the_burn_rate_per_group_from_recorded_series(tm
 
 @pytest.mark.promtool
 @pytest.mark.parametrize("case", ["litellm", "otel-genai"])
+@pytest.mark.slow(25)
 def test_every_slo_of_another_dialect_grouped_by_model_passes_its_per_group_cases(promtool, tmp_path, case):
     """Latency SLIs too, and exporters that spell the model label their own way (LiteLLM's request
     counter says requested_model, its histograms model; OTel gen_ai.response.model)."""

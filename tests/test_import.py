@@ -32,6 +32,7 @@ def _import(tmp_path, kind, source) -> Path:
     ("kubernetes-apiserver", {"requests-availability": ('apiserver_request_total{code=~"(5..|429)"}', "apiserver_request_total"),
                               "requests-latency": ('apiserver_request_duration_seconds_bucket{le=~"0\\\\.4"}', "apiserver_request_duration_seconds_count")}),
 ])
+@pytest.mark.slow(25)
 def test_sloth_examples_import_read_the_same_series_and_pass_promtool(tmp_path, promtool, example, reads):
     spec = _import(tmp_path, "sloth", SLOTH / f"{example}.yml")
     service = load(spec)

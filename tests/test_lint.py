@@ -121,6 +121,7 @@ def test_without_pint_the_report_says_it_skipped(bundle):
 
 @pytest.mark.promtool
 @pytest.mark.parametrize("case", ["claude-basic", "otel-genai", "otel-utf8", "litellm"])
+@pytest.mark.slow(30)
 def test_every_profile_bundle_passes_the_whole_gate(case, tmp_path):
     """Every check, real tools included: each dialect's rules pass `promtool check rules --lint-fatal` and its
     generated tests, written at that dialect's own names, labels and spellings (error classes, ok/error, split

@@ -86,6 +86,7 @@ def test_rule_files_not_written_by_slogen_fall_back_to_the_whole_test_file():
 
 
 @pytest.mark.promtool
+@pytest.mark.slow(45)
 def test_a_broken_rule_in_one_shape_or_in_one_slo_of_a_shape_fails_the_gate(promtool, spec_file, tmp_path, monkeypatch):
     """Two ways a rule breaks, both in a 100-SLO spec of three shapes, in one promtool pass:
 
@@ -187,6 +188,7 @@ def test_a_service_whose_rules_on_disk_are_not_the_builds_is_proved_on_its_own(t
 
 
 @pytest.mark.promtool
+@pytest.mark.slow(30)
 def test_a_broken_rule_in_one_service_of_a_fleet_still_fails_the_gate(promtool, tmp_path):
     services, out, rendered = _fleet(tmp_path)
     path = out / conv.rules_file("svc-02")

@@ -26,6 +26,7 @@ def test_committed_bundle_passes_check_rules_with_lint_fatal(promtool):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow(45)
 def test_generated_unit_tests_pass_on_the_committed_bundle(promtool):
     """As the gate proves them: each SLO shape's tests against its group of the committed rule file."""
     _, rendered = build(ROOT / "slo.yaml")
@@ -35,6 +36,7 @@ def test_generated_unit_tests_pass_on_the_committed_bundle(promtool):
     assert "3 SLOs proved by 4 promtool runs" in problems[0].message  # availability's per-model tests run beside its own
 
 
+@pytest.mark.slow(130)
 def test_independent_reference_scenario(promtool):
     """Written by hand at the reference metric names: outage pages within 5 minutes, a healthy day
     with blips raises nothing, one failure at 2 req/min pages nobody, vanished metrics alert within 15m."""
@@ -42,6 +44,7 @@ def test_independent_reference_scenario(promtool):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow(35)
 def test_faults_of_the_monitoring_raise_no_false_alert(promtool):
     """Written by hand: counter resets in healthy traffic and during an outage (which still pages), a 10-minute
     scrape gap, a model appearing mid-day with counts from before its first scrape."""
@@ -49,6 +52,7 @@ def test_faults_of_the_monitoring_raise_no_false_alert(promtool):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow(15)
 def test_tricky_strings_and_other_periods_load_and_pass(promtool):
     out = GOLDEN / "tricky" / "expected"
     rules = list((out / "prometheus/rules").glob("*.yaml"))
@@ -74,6 +78,7 @@ def _generated_tests_with_rules_edited(promtool, folder: Path, old: str, new: st
     return subprocess.CompletedProcess([], max(r.returncode for r in results), "".join(r.stdout for r in results), "".join(r.stderr for r in results))
 
 
+@pytest.mark.slow(15)
 def test_a_broken_rule_fails_the_generated_tests(promtool, tmp_path):
     """The generated tests can fail: the very-fast page threshold set too high is caught."""
     result = _generated_tests_with_rules_edited(promtool, tmp_path, "/ 0.005 > 40", "/ 0.005 > 400")
@@ -81,6 +86,7 @@ def test_a_broken_rule_fails_the_generated_tests(promtool, tmp_path):
     assert 'burnrate_tier="very-fast"' in result.stderr
 
 
+@pytest.mark.slow(30)
 def test_without_the_latch_an_outage_pages_twice_and_the_generated_tests_say_so(promtool, tmp_path):
     """The one-page-per-incident checks can fail: a 1h/5m pair no longer held back by the firing very-fast alert is caught."""
     result = _generated_tests_with_rules_edited(promtool, tmp_path, 'burnrate_tier!="fast"}', 'burnrate_tier="none"}')

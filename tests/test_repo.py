@@ -64,6 +64,7 @@ def test_one_alertmanager_routes_each_service_to_its_own_receivers(tmp_path, amt
 
 
 @pytest.mark.promtool
+@pytest.mark.slow(40)
 def test_the_whole_gate_passes_on_a_folder(tmp_path):
     out = tmp_path / "out"
     runner = CliRunner()

@@ -141,6 +141,7 @@ def _own_counts(prometheus: Prometheus) -> tuple[float, float]:
 
 
 @pytest.mark.e2e
+@pytest.mark.slow(100)
 def test_an_outage_costs_the_budget_what_its_failures_cost(tmp_path):
     """Prometheus counts a series from its first scrape on, so the events before it are Prometheus' own
     baseline: the test reads that baseline, then plays an outage and compares the budget left with what

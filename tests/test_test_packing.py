@@ -134,6 +134,7 @@ def test_colliding_slos_are_spread_over_cases_that_each_hold_one_per_metric(spec
 
 
 @pytest.mark.promtool
+@pytest.mark.slow(110)
 def test_shared_cases_pass_on_good_rules_and_fail_on_a_broken_one(promtool, spec_file, tmp_path):
     _, rendered = build(spec_file(COLLIDING))
     out = tmp_path / "out"
