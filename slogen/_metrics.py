@@ -9,41 +9,24 @@ import weakref
 from collections import Counter as Tally
 from typing import Any
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import REGISTRY, CollectorRegistry, Counter
 
-from generator.profiles import PROMETHEUS_CLIENT as PROFILE
 from slogen._context import Cap
+from slogen._ledger import Ledger
 
 DIMENSIONS = ("requests", "tokens", "input_tokens", "output_tokens")
 MAX_FEATURES, MAX_MODELS = 100, 100
 
 
-def _counter_name(metric: str) -> str:
-    """prometheus_client appends `_total` to a counter's name itself."""
-    return metric.removesuffix("_total")
-
-
 class Metrics:
-    """The profile's series in one registry (created once per registry: prometheus_client refuses twins), with the
+    """The profile's series in one registry (made once per registry: prometheus_client refuses twins), with the
     caps on its label values, which are the registry's too."""
 
     _made: weakref.WeakKeyDictionary[CollectorRegistry, Metrics] = weakref.WeakKeyDictionary()  # ids are reused once freed
 
     def __init__(self, registry: CollectorRegistry) -> None:
-        s, labels = PROFILE.signals, PROFILE.labels
-        mf = (labels["model"], labels["feature"])
-        self.requests = Counter(_counter_name(s["requests"].metric), "Finished LLM API calls, by final outcome.", (*mf, labels["status"]), registry=registry)
-        self.attempts = Counter(
-            _counter_name(s["attempts"].metric), "HTTP attempts of LLM API calls (retries included), by status.", (*mf, labels["status"]), registry=registry
-        )
-        self.ttft = Histogram(s["ttft"].metric, "Time to the first streamed token.", mf, buckets=s["ttft"].buckets, registry=registry)
-        self.duration = Histogram(s["duration"].metric, "Total call time.", mf, buckets=s["duration"].buckets, registry=registry)
-        self.tokens = Counter(_counter_name(s["tokens"].metric), "Tokens by type.", (*mf, labels["token_type"]), registry=registry)
-        self.cost = Counter(_counter_name(s["cost"].metric), "Spend in USD.", mf, registry=registry)
-        self.responses = Counter(_counter_name(s["responses"].metric), "Responses by stop reason.", (*mf, labels["stop_reason"]), registry=registry)
-        dims = (labels["model"], labels["dimension"])
-        self.limit = Gauge(s["ratelimit_limit"].metric, "Rate limit, from the provider's headers.", dims, registry=registry)
-        self.remaining = Gauge(s["ratelimit_remaining"].metric, "Rate limit left, from the provider's headers.", dims, registry=registry)
+        self.ledger = Ledger()
+        registry.register(self.ledger)
         self.failures = Counter("slogen_instrument_errors", "Failures inside slogen.instrument, swallowed so calls are never changed.", registry=registry)
         self.features, self.models = Cap("feature", MAX_FEATURES), Cap("model", MAX_MODELS)
 
@@ -80,44 +63,20 @@ class PrometheusSink:
 
     def __init__(self, metrics: Metrics) -> None:
         self.metrics = metrics
-        self._children: dict[tuple, Any] = {}
 
     def bounded(self, model: str, feature: str) -> tuple[str, str]:
         return self.metrics.models(model), self.metrics.features(feature)
-
-    def _child(self, metric: Any, *labels: str) -> Any:  # prometheus_client's labels() costs microseconds each
-        key = (id(metric), labels)
-        child = self._children.get(key)
-        if child is None:
-            child = self._children[key] = metric.labels(*labels)
-        return child
 
     def failed(self) -> None:
         self.metrics.failures.inc()
 
     def record(self, call: Any, status: str, seconds: float, ttft: float | None, cost: float | None, trace: tuple[str, str] | None) -> None:
-        m, child = self.metrics, self._child
         model, feature = self.bounded(call.model, call.feature)
-        child(m.requests, model, feature, status).inc()
-        attempts = call.attempts
-        if len(attempts) == 1:  # nearly every call: no tally to build
-            child(m.attempts, model, feature, attempts[0]).inc()
-        else:
-            for attempt, n in Tally(attempts).items():
-                child(m.attempts, model, feature, attempt).inc(n)
         exemplar = {"trace_id": trace[0], "span_id": trace[1]} if trace is not None else None
-        child(m.duration, model, feature).observe(seconds, exemplar)
-        if ttft is not None:
-            child(m.ttft, model, feature).observe(ttft, exemplar)
-        if call.usage_known:
-            for kind, n in call.tokens.items():
-                child(m.tokens, model, feature, kind).inc(n)
-        if cost:
-            child(m.cost, model, feature).inc(cost)
-        if call.stop_reason:
-            child(m.responses, model, feature, call.stop_reason).inc()
-        for dim, kind, value in ratelimits(call.headers):
-            child(m.limit if kind == "limit" else m.remaining, model, dim).set(value)
+        self.metrics.ledger.add(
+            model, feature, status, call.attempts, seconds, ttft, exemplar,
+            call.tokens if call.usage_known else None, cost, call.stop_reason, ratelimits(call.headers),
+        )
 
 
 class OtelSink:

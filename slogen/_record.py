@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 import uuid
 import warnings
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from json.encoder import encode_basestring as _QUOTE  # noqa: N812 - the C quoting json itself uses
 from typing import Any
 
 from slogen import _spans as spans
@@ -106,8 +107,8 @@ class Recorder:
         trace = self._guard(spans.ids, call.span)
         ttft = call.first_token - call.started if call.first_token is not None else None
         self._guard(self.sink.record, call, status, ended - call.started, ttft, cost, trace)
-        tokens = call.tokens if call.usage_known else None
-        self._guard(spans.end, call.span, call, status, cost, tokens)
+        if call.span is not None:
+            self._guard(spans.end, call.span, call, status, cost, call.tokens if call.usage_known else None)
         self._guard(self._log, call, status, ended, ttft, cost, trace)
 
     def failed(self) -> None:
@@ -144,34 +145,56 @@ class Recorder:
         level = logging.INFO if ok else logging.WARNING
         if not self.logger.isEnabledFor(level):
             return
-        known = call.usage_known
-        line = {
-            "ts": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "level": logging.getLevelName(level),
-            "event": "llm_call",
-            # The API's id when it answered; else one of ours, so a timeout can still be named in a ticket.
-            "request_id": call.request_id or f"slogen-{uuid.uuid4().hex}",
-            "model": call.model,
-            "feature": call.feature,
-            **{f"{k}_tokens": (call.tokens.get(k, 0) if known else None) for k in TOKEN_TYPES},
-            "stop_reason": call.stop_reason,
-            "stream": call.stream,
-            "duration_ms": round((ended - call.started) * 1000, 3),
-            "ttft_ms": round(ttft * 1000, 3) if ttft is not None else None,
-            "cost_usd": round(cost, 8) if cost is not None else None,
-            "status": status,
-            "attempts": len(call.attempts),
-            "error_type": call.error_type,
-        }
+        tokens = call.tokens
+        counts = (
+            f'"input_tokens":{tokens.get("input", 0)},"output_tokens":{tokens.get("output", 0)},'
+            f'"cache_read_tokens":{tokens.get("cache_read", 0)},"cache_write_tokens":{tokens.get("cache_write", 0)}'
+            if call.usage_known else _NO_COUNTS
+        )
+        # The API's id when it answered; else one of ours, so a timeout can still be named in a ticket.
+        request_id = call.request_id or f"slogen-{uuid.uuid4().hex}"
+        # Written as one f-string, not a dict through json: in a real call the caches are cold after the SDK's own
+        # work, and the dict and the encoder's dispatch cost about twice as much there.
+        text = (
+            f'{{"ts":"{_stamp(time.time())}","level":"{"INFO" if ok else "WARNING"}","event":"llm_call",'
+            f'"request_id":{_j(request_id)},"model":{_QUOTE(call.model)},"feature":{_j(call.feature)},{counts},'
+            f'"stop_reason":{_j(call.stop_reason)},"stream":{"true" if call.stream else "false"},'
+            f'"duration_ms":{round((ended - call.started) * 1000, 3)!r},'
+            f'"ttft_ms":{_num(round(ttft * 1000, 3) if ttft is not None else None)},'
+            f'"cost_usd":{_num(round(cost, 8) if cost is not None else None)},'
+            f'"status":{_QUOTE(status)},"attempts":{len(call.attempts)},"error_type":{_j(call.error_type)}'
+        )
         if not ok:
-            line["error_message"] = call.error_message
+            text += f',"error_message":{_j(call.error_message)}'
         if call.user is not None:
-            line["user"] = call.user
+            text += f',"user":{_j(call.user)}'
         if trace is not None:
-            line["trace_id"], line["span_id"] = trace
+            text += f',"trace_id":"{trace[0]}","span_id":"{trace[1]}"'
         if self.log_content and call.content is not None:
-            line["content"] = call.content
+            text += f',"content":{_j(call.content)}'
         # makeRecord + handle is logger.log without findCaller, which walks the SDK's deep stack for a source line
-        # nobody reads in a JSON event: most of the log line's cost.
+        # nobody reads in a JSON event.
         logger = self.logger
-        logger.handle(logger.makeRecord(logger.name, level, __file__, 0, _ENCODE(line), (), None, "record"))
+        logger.handle(logger.makeRecord(logger.name, level, __file__, 0, text + "}", (), None, "record"))
+
+
+_NO_COUNTS = ",".join(f'"{k}_tokens":null' for k in TOKEN_TYPES)
+_second = (0, "")  # the timestamp's text up to the second, made once a second
+
+
+def _stamp(now: float) -> str:
+    """RFC 3339 UTC with milliseconds, as datetime's isoformat writes it."""
+    global _second  # noqa: PLW0603 - a cache; a race only makes the same text twice
+    whole = int(now)
+    if _second[0] != whole:
+        _second = (whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)))
+    return f"{_second[1]}.{int((now - whole) * 1000):03d}Z"
+
+
+def _j(value: Any) -> str:
+    """One value as JSON; strings (nearly all) straight to the C quoting, without the encoder's dispatch."""
+    return _QUOTE(value) if value.__class__ is str else _ENCODE(value)
+
+
+def _num(value: float | None) -> str:
+    return "null" if value is None else repr(value) if -math.inf < value < math.inf else _ENCODE(value)

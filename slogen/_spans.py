@@ -18,11 +18,28 @@ SCOPE = "slogen.instrument"
 def tracer_for(tracer: Any) -> Any:
     if tracer is not None or trace is None:
         return tracer
-    return trace.get_tracer(SCOPE)
+    return _Global()
+
+
+class _Global:
+    """The global tracer provider's tracer, looked up per call: a provider set after `instrument()` still gets the
+    spans, and until one is set no span is made at all (the API's no-op span would cost a few µs a call)."""
+
+    def __init__(self) -> None:
+        self.tracer: Any = None
+
+    def get(self) -> Any:
+        if self.tracer is None:
+            if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
+                return None
+            self.tracer = trace.get_tracer(SCOPE)
+        return self.tracer
 
 
 def start(tracer: Any, provider: str, model: str) -> Any:
     """A client span for the call, child of whatever span is current; not ended here."""
+    if tracer.__class__ is _Global:
+        tracer = tracer.get()
     if tracer is None:
         return None
     return tracer.start_span(

@@ -18,6 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client import generate_latest
 
 from generator.harness.fakeapi import Behaviour, FakeAnthropic
+from slogen._pricing import TOKEN_TYPES
 from slogen.instrument import Pricing, instrument, observe, pricing_from
 
 MODEL = "claude-sonnet-4-6"
@@ -89,6 +90,7 @@ def assert_one_good_call(registry, api, logs, stream: bool):
     served = api.served.requests[-1]
     assert line["request_id"] == served["id"] and line["status"] == "200" and line["stream"] is stream
     assert line["input_tokens"] == b.input_tokens and line["cache_read_tokens"] == b.cache_read_tokens
+    assert {k: line[f"{k}_tokens"] for k in TOKEN_TYPES} == {"input": b.input_tokens, "output": b.output_tokens, "cache_read": b.cache_read_tokens, "cache_write": b.cache_write_tokens}
     assert line["cost_usd"] == pytest.approx(expected_cost(api))
     assert (line["ttft_ms"] is not None) is stream
     text = json.dumps(line)
