@@ -7,14 +7,20 @@ import json
 import logging
 import threading
 import warnings
+from datetime import datetime
+from unittest import mock
 
 import anthropic
 import openai
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry
 
 import slogen
 from generator.harness.fakeapi import Behaviour, FakeAnthropic
+from slogen import _record
+from slogen._pricing import TOKEN_TYPES
 from slogen.instrument import Pricing, context, instrument, observe, pricing_from, report_usage
 from tests.test_instrument import ASK, MODEL, PRICES, samples, value
 
@@ -238,7 +244,6 @@ def test_a_log_line_a_responder_can_use(api, registry, logs):
     (ok_level, ok), (bad_level, bad) = logs()
     assert ok_level == "INFO" and bad_level == "WARNING" and ok["level"] == "INFO" and bad["level"] == "WARNING"
     assert ok["ts"].endswith("Z") and "T" in ok["ts"]
-    from datetime import datetime
     datetime.fromisoformat(ok["ts"].replace("Z", "+00:00"))
     assert ok["user"] == "u-123" and "user" not in bad
     assert bad["status"] == "401" and bad["error_type"] == "AuthenticationError" and bad["error_message"]
@@ -358,3 +363,39 @@ def test_latency_histograms_carry_the_trace_id_as_an_exemplar(api, registry, spa
     assert {line.split("{", 1)[0] for line in exemplars} == {"claude_api_request_duration_seconds_bucket", "claude_api_ttft_seconds_bucket"}
     # The exemplar sits in the bucket its value fell in: TTFT of 0.3 s is first counted under le="0.5".
     assert any('claude_api_ttft_seconds_bucket{' in line and 'le="0.5"' in line for line in exemplars)
+
+
+class _Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[dict] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(json.loads(record.getMessage()))
+
+
+_text = st.text(max_size=40)  # quotes, backslashes, newlines, {{ and any unicode but lone surrogates
+
+
+@settings(max_examples=200, deadline=None)
+@given(model=_text, feature=_text, user=st.none() | _text, message=_text, stop=_text, error=st.booleans(),
+       tokens=st.none() | st.dictionaries(st.sampled_from(TOKEN_TYPES), st.integers(0, 10**9)),
+       cost=st.none() | st.floats(0, 1e6), ttft=st.none() | st.floats(0, 1e4), now=st.floats(0, 4e9))
+def test_the_log_line_is_json_whatever_the_strings_and_its_time_is_utc_to_the_millisecond(model, feature, user, message, stop, error, tokens, cost, ttft, now):
+    handler, logger = _Lines(), logging.getLogger("slogen.test.lines")
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    call = _record.Call(model=model, feature=feature, user=user, stop_reason=stop, tokens=dict(tokens or {}), usage_known=tokens is not None,
+                        attempts=["200"], request_id="req_1", error_type="APIError" if error else "", error_message=message)
+    recorder = _record.Recorder(None, None, logger, False)
+    with mock.patch.object(_record.time, "time", return_value=now):
+        recorder._log(call, "500" if error else "200", call.started + 1.5, ttft, cost, None)  # noqa: SLF001
+    (line,) = handler.lines
+    assert (line["model"], line["feature"], line.get("user"), line["stop_reason"]) == (model, feature, user, stop)
+    assert line.get("error_message") == (message if error else None) and line["level"] == ("WARNING" if error else "INFO")
+    assert {k: line[f"{k}_tokens"] for k in TOKEN_TYPES} == {k: (tokens.get(k, 0) if tokens is not None else None) for k in TOKEN_TYPES}
+    assert line["cost_usd"] == (round(cost, 8) if cost is not None else None) and line["ttft_ms"] == (round(ttft * 1000, 3) if ttft is not None else None)
+    stamp = line["ts"]
+    assert stamp.endswith("Z") and len(stamp) == len("2026-01-01T00:00:00.000Z")
+    assert -1e-6 <= now - datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp() < 1e-3 + 1e-6  # RFC 3339, UTC, ms truncated
