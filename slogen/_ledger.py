@@ -24,16 +24,20 @@ from generator.profiles import PROMETHEUS_CLIENT as PROFILE
 
 _S, _L = PROFILE.signals, PROFILE.labels
 _MF = (_L["model"], _L["feature"])
-# (attribute, signal, help, extra label) of each counter, in the order they are exposed
+# (signal, help, label beside model and feature) of each counter, in the order they are exposed
 _COUNTERS = (
-    ("requests", "requests", "Finished LLM API calls, by final outcome.", _L["status"]),
-    ("attempts", "attempts", "HTTP attempts of LLM API calls (retries included), by status.", _L["status"]),
-    ("tokens", "tokens", "Tokens by type.", _L["token_type"]),
-    ("cost", "cost", "Spend in USD.", None),
-    ("responses", "responses", "Responses by stop reason.", _L["stop_reason"]),
+    ("requests", "Finished LLM API calls, by final outcome.", _L["status"]),
+    ("attempts", "HTTP attempts of LLM API calls (retries included), by status.", _L["status"]),
+    ("tokens", "Tokens by type.", _L["token_type"]),
+    ("cost", "Spend in USD.", None),
+    ("responses", "Responses by stop reason.", _L["stop_reason"]),
 )
 _HISTOGRAMS = (("ttft", "Time to the first streamed token."), ("duration", "Total call time."))
-_GAUGES = (("limit", "ratelimit_limit", "Rate limit, from the provider's headers."), ("remaining", "ratelimit_remaining", "Rate limit left, from the provider's headers."))
+# (kind, as metrics.ratelimits names it; signal; help)
+_GAUGES = (
+    ("limit", "ratelimit_limit", "Rate limit, from the provider's headers."),
+    ("remaining", "ratelimit_remaining", "Rate limit left, from the provider's headers."),
+)
 
 
 class _Histogram:
@@ -55,6 +59,7 @@ class Ledger:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        # by signal; the gauges by kind
         self.series: dict[str, dict[tuple, Any]] = {name: {} for name, *_ in (*_COUNTERS, *_HISTOGRAMS, *_GAUGES)}
         self._bounds = {name: tuple(b for b in _S[name].buckets if not math.isinf(b)) for name, _ in _HISTOGRAMS}
 
@@ -100,12 +105,14 @@ class Ledger:
 
     def collect(self) -> Iterator[Metric]:
         with self._lock:
-            snapshot = {name: {k: (v.copy() if isinstance(v, _Histogram) else v) for k, v in values.items()} for name, values in self.series.items()}
+            snapshot = {
+                name: {k: (v.copy() if isinstance(v, _Histogram) else v) for k, v in values.items()} for name, values in self.series.items()
+            }
         return self._families(snapshot)
 
     def _families(self, snapshot: dict[str, dict[tuple, Any]]) -> Iterator[Metric]:
-        for name, signal, doc, label in _COUNTERS:
-            family = CounterMetricFamily(_S[signal].metric, doc, labels=(*_MF, label) if label else _MF)
+        for name, doc, label in _COUNTERS:
+            family = CounterMetricFamily(_S[name].metric, doc, labels=(*_MF, label) if label else _MF)
             for key, value in sorted(snapshot[name].items()):
                 family.add_metric(key, value)
             yield family

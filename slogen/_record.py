@@ -146,6 +146,7 @@ class Recorder:
         if not self.logger.isEnabledFor(level):
             return
         tokens = call.tokens
+        # TOKEN_TYPES spelled out, which saves a loop a call; tests/test_instrument.py holds the line to TOKEN_TYPES.
         counts = (
             f'"input_tokens":{tokens.get("input", 0)},"output_tokens":{tokens.get("output", 0)},'
             f'"cache_read_tokens":{tokens.get("cache_read", 0)},"cache_write_tokens":{tokens.get("cache_write", 0)}'

@@ -28,18 +28,16 @@ class _Global:
     def __init__(self) -> None:
         self.tracer: Any = None
 
-    def get(self) -> Any:
+    def start_span(self, *args: Any, **kwargs: Any) -> Any:
         if self.tracer is None:
             if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
                 return None
             self.tracer = trace.get_tracer(SCOPE)
-        return self.tracer
+        return self.tracer.start_span(*args, **kwargs)
 
 
 def start(tracer: Any, provider: str, model: str) -> Any:
-    """A client span for the call, child of whatever span is current; not ended here."""
-    if tracer.__class__ is _Global:
-        tracer = tracer.get()
+    """A client span for the call, child of whatever span is current (None while no provider is set); not ended here."""
     if tracer is None:
         return None
     return tracer.start_span(
