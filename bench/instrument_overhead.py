@@ -129,7 +129,7 @@ def main() -> None:
         load = os.getloadavg()[0]
         print(f"slogen.instrument overhead: {CALLS} calls x {ROUNDS} rounds on 127.0.0.1, JSON line logged to /dev/null, "
               f"load average {load:.1f} on {os.cpu_count()} CPUs")
-        print(f"  {'call':<12} {'spans':<6} {'log line':<9} {'inside slogen µs: median':>25} {'p95':>6}")
+        print(f"  {'call':<12} {'spans':<6} {'log line':<9} {'inside slogen µs: median':>25} {'p95':>6} {'mean':>6}")
         with Inside() as inside:
             for stream in (False, True):
                 for spans, log, wrapped in (("off", True, off), ("on", True, on), ("off", False, off)):
@@ -139,7 +139,7 @@ def main() -> None:
                         one(wrapped, stream)
                         samples.append(inside.take() * 1e6)
                     label = "stream=True" if stream else "plain"
-                    print(f"  {label:<12} {spans:<6} {'on' if log else 'off':<9} {statistics.median(samples):>25.1f} {p95(samples):>6.1f}")
+                    print(f"  {label:<12} {spans:<6} {'on' if log else 'off':<9} {statistics.median(samples):>25.1f} {p95(samples):>6.1f} {statistics.fmean(samples):>6.1f}")
             logger.disabled = False
         print(f"  {'call':<12} {'bare SDK µs':>12} {'instrumented µs':>16} {'difference µs':>14}   (whole call, spans off)")
         for stream in (False, True):

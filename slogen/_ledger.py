@@ -13,7 +13,7 @@ import threading
 import time
 from bisect import bisect_left
 from collections import Counter as Tally
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
@@ -24,6 +24,7 @@ from generator.profiles import PROMETHEUS_CLIENT as PROFILE
 
 _S, _L = PROFILE.signals, PROFILE.labels
 _MF = (_L["model"], _L["feature"])
+_DIMENSIONS = ("requests", "tokens", "input_tokens", "output_tokens")  # the rate-limit gauges' dimension label
 # (signal, help, label beside model and feature) of each counter, in the order they are exposed
 _COUNTERS = (
     ("requests", "Finished LLM API calls, by final outcome.", _L["status"]),
@@ -33,7 +34,7 @@ _COUNTERS = (
     ("responses", "Responses by stop reason.", _L["stop_reason"]),
 )
 _HISTOGRAMS = (("ttft", "Time to the first streamed token."), ("duration", "Total call time."))
-# (kind, as metrics.ratelimits names it; signal; help)
+# (kind, as ratelimits names it; signal; help)
 _GAUGES = (
     ("limit", "ratelimit_limit", "Rate limit, from the provider's headers."),
     ("remaining", "ratelimit_remaining", "Rate limit left, from the provider's headers."),
@@ -54,30 +55,66 @@ class _Histogram:
         return twin
 
 
+# Calls kept as they came before they are added to the series: added in a batch, the series' dicts and this code
+# stay in the caches, where one call at a time finds them cold after the SDK's own work (about 3x dearer). A scrape
+# adds whatever is waiting first, so it always sees every finished call.
+BATCH = 64
+
+# header -> (dimension, limit|remaining): Anthropic's, then the OpenAI-compatible spelling
+_HEADERS = (
+    *((f"anthropic-ratelimit-{d.replace('_', '-')}-{kind}", d, kind) for d in _DIMENSIONS for kind in ("limit", "remaining")),
+    *((f"x-ratelimit-{kind}-{d}", d, kind) for d in ("requests", "tokens") for kind in ("limit", "remaining")),
+)
+
+
+def ratelimits(headers: dict[str, str]) -> list[tuple[str, str, float]]:
+    """(dimension, limit|remaining, value) from a response's rate-limit headers."""
+    parsed = []
+    for name, dim, kind in _HEADERS:
+        value = headers.get(name)
+        if value is not None:
+            try:
+                parsed.append((dim, kind, float(value)))
+            except ValueError:
+                continue
+    return parsed
+
+
 class Ledger:
     """A prometheus_client collector: register it on a registry, `add` each finished call."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._waiting: list[tuple] = []
         # by signal; the gauges by kind
         self.series: dict[str, dict[tuple, Any]] = {name: {} for name, *_ in (*_COUNTERS, *_HISTOGRAMS, *_GAUGES)}
         self._bounds = {name: tuple(b for b in _S[name].buckets if not math.isinf(b)) for name, _ in _HISTOGRAMS}
 
     def add(self, model: str, feature: str, status: str, attempts: list[str], seconds: float, ttft: float | None,
-            trace: dict[str, str] | None, tokens: dict[str, int] | None, cost: float | None, stop_reason: str,
-            limits: list[tuple[str, str, float]]) -> None:
-        s = self.series
-        now = time.time() if trace is not None else 0.0
+            trace: tuple[str, str] | None, tokens: dict[str, int] | None, cost: float | None, stop_reason: str,
+            headers: Mapping[str, str] | None) -> None:
+        """One finished call (its lists and dicts are not changed after): kept, and added with the next batch."""
+        row = (model, feature, status, attempts, seconds, ttft, trace, time.time() if trace is not None else 0.0, tokens, cost, stop_reason, headers)
         with self._lock:
+            waiting = self._waiting
+            waiting.append(row)
+            if len(waiting) >= BATCH:
+                self._add_waiting()
+
+    def _add_waiting(self) -> None:
+        """Under the lock."""
+        s, latest = self.series, {}
+        for model, feature, status, attempts, seconds, ttft, trace, now, tokens, cost, stop_reason, headers in self._waiting:
             _inc(s["requests"], (model, feature, status), 1)
             if len(attempts) == 1:  # nearly every call: no tally to build
                 _inc(s["attempts"], (model, feature, attempts[0]), 1)
             else:
                 for attempt, n in Tally(attempts).items():
                     _inc(s["attempts"], (model, feature, attempt), n)
-            self._observe("duration", (model, feature), seconds, trace, now)
+            exemplar = {"trace_id": trace[0], "span_id": trace[1]} if trace is not None else None
+            self._observe("duration", (model, feature), seconds, exemplar, now)
             if ttft is not None:
-                self._observe("ttft", (model, feature), ttft, trace, now)
+                self._observe("ttft", (model, feature), ttft, exemplar, now)
             if tokens:
                 for kind, n in tokens.items():
                     _inc(s["tokens"], (model, feature, kind), n)
@@ -85,8 +122,15 @@ class Ledger:
                 _inc(s["cost"], (model, feature), cost)
             if stop_reason:
                 _inc(s["responses"], (model, feature, stop_reason), 1)
-            for dim, kind, value in limits:
+            if headers:
+                merged = latest.get(model)
+                if merged is None:
+                    merged = latest[model] = {}
+                merged.update(headers.items())  # only each header's last value is read, once a batch
+        for model, headers in latest.items():
+            for dim, kind, value in ratelimits(headers):
                 s[kind][(model, dim)] = value
+        self._waiting = []
 
     def _observe(self, name: str, key: tuple, value: float, trace: dict[str, str] | None, now: float) -> None:
         bounds = self._bounds[name]
@@ -105,6 +149,7 @@ class Ledger:
 
     def collect(self) -> Iterator[Metric]:
         with self._lock:
+            self._add_waiting()
             snapshot = {
                 name: {k: (v.copy() if isinstance(v, _Histogram) else v) for k, v in values.items()} for name, values in self.series.items()
             }

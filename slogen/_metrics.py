@@ -14,7 +14,6 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter
 from slogen._context import Cap
 from slogen._ledger import Ledger
 
-DIMENSIONS = ("requests", "tokens", "input_tokens", "output_tokens")
 MAX_FEATURES, MAX_MODELS = 100, 100
 
 
@@ -38,26 +37,6 @@ class Metrics:
         return cls._made[registry]
 
 
-# (header, dimension, limit|remaining): Anthropic's, then the OpenAI-compatible spelling; spelled out once, since
-# this runs on every call.
-_HEADERS = tuple(
-    (f"anthropic-ratelimit-{d.replace('_', '-')}-{kind}", d, kind) for d in DIMENSIONS for kind in ("limit", "remaining")
-) + tuple((f"x-ratelimit-{kind}-{d}", d, kind) for d in ("requests", "tokens") for kind in ("limit", "remaining"))
-
-
-def ratelimits(headers: dict[str, str]) -> list[tuple[str, str, float]]:
-    """(dimension, limit|remaining, value) from a response's rate-limit headers."""
-    parsed = []
-    for name, dim, kind in _HEADERS:
-        value = headers.get(name)
-        if value is not None:
-            try:
-                parsed.append((dim, kind, float(value)))
-            except ValueError:
-                continue
-    return parsed
-
-
 class PrometheusSink:
     """The prometheus-client profile's series."""
 
@@ -72,10 +51,9 @@ class PrometheusSink:
 
     def record(self, call: Any, status: str, seconds: float, ttft: float | None, cost: float | None, trace: tuple[str, str] | None) -> None:
         model, feature = self.bounded(call.model, call.feature)
-        exemplar = {"trace_id": trace[0], "span_id": trace[1]} if trace is not None else None
         self.metrics.ledger.add(
-            model, feature, status, call.attempts, seconds, ttft, exemplar,
-            call.tokens if call.usage_known else None, cost, call.stop_reason, ratelimits(call.headers),
+            model, feature, status, call.attempts, seconds, ttft, trace,
+            call.tokens if call.usage_known else None, cost, call.stop_reason, call.headers,
         )
 
 

@@ -39,5 +39,7 @@ class Pricing:
         return found
 
     def cost(self, model: str, tokens: dict[str, int]) -> float:
-        price = self.price(model)
-        return sum(n * price[t] for t, n in tokens.items() if t in price) / 1e6
+        price, total = self.price(model), 0.0
+        for kind, n in tokens.items():  # a loop, not sum() over a generator: this runs on every call
+            total += n * price.get(kind, 0.0)
+        return total / 1e6

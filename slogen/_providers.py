@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -95,29 +96,35 @@ def _usage(obj: Any, name: str) -> int | None:
     return value if isinstance(value, int) else None
 
 
+# (token type, the attribute of Anthropic's usage that counts it)
+_ANTHROPIC_USAGE = (("input", "input_tokens"), ("output", "output_tokens"), ("cache_read", "cache_read_input_tokens"), ("cache_write", "cache_creation_input_tokens"))
+
+
 def _anthropic_result(call: Any, message: Any) -> None:
     usage = getattr(message, "usage", None)
-    call.set_tokens(
-        input=_usage(usage, "input_tokens"),
-        output=_usage(usage, "output_tokens"),
-        cache_read=_usage(usage, "cache_read_input_tokens"),
-        cache_write=_usage(usage, "cache_creation_input_tokens"),
-    )
+    if usage is not None:
+        tokens = call.tokens  # stream usage is cumulative: the last report wins
+        for kind, name in _ANTHROPIC_USAGE:
+            value = getattr(usage, name, None)
+            if isinstance(value, int):
+                tokens[kind] = value
     call.stop_reason = getattr(message, "stop_reason", None) or call.stop_reason
     call.request_id = call.request_id or getattr(message, "_request_id", None) or ""
     call.response_model = getattr(message, "model", None) or call.response_model
     call.response_id = getattr(message, "id", None) or call.response_id
-    if call.content is None:
-        call.content = "".join(getattr(b, "text", "") for b in getattr(message, "content", None) or [])
+
+
+def _anthropic_content(message: Any) -> str:
+    return "".join(getattr(b, "text", "") for b in getattr(message, "content", None) or [])
 
 
 def _anthropic_event(call: Any, event: Any) -> None:
     kind = getattr(event, "type", "")
     if kind == "content_block_delta":
-        call.first_content()
+        if call.first_token is None:  # Call.first_content, inline: this runs on every chunk
+            call.first_token = time.perf_counter()
     elif kind == "message_start":
         _anthropic_result(call, event.message)
-        call.content = None
     elif kind == "message_delta":
         call.set_tokens(output=_usage(getattr(event, "usage", None), "output_tokens"))
         call.stop_reason = getattr(event.delta, "stop_reason", None) or call.stop_reason
@@ -152,14 +159,20 @@ def _openai_event(call: Any, chunk: Any) -> None:
     _openai_usage(call, getattr(chunk, "usage", None))
 
 
+def _openai_content(completion: Any) -> str | None:
+    choices = getattr(completion, "choices", None) or []
+    return getattr(getattr(choices[0], "message", None), "content", None) if choices else None
+
+
 @dataclass(frozen=True)
 class Provider:
     read_result: Callable[[Any, Any], None]
     read_event: Callable[[Any, Any], None]
+    content_of: Callable[[Any], str | None]  # the answer's text, read only for log_content
 
 
-ANTHROPIC = Provider(_anthropic_result, _anthropic_event)
-OPENAI = Provider(_openai_result, _openai_event)
+ANTHROPIC = Provider(_anthropic_result, _anthropic_event, _anthropic_content)
+OPENAI = Provider(_openai_result, _openai_event, _openai_content)
 
 
 def detect(result: Any) -> Provider | None:

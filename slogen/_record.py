@@ -14,7 +14,7 @@ import uuid
 import warnings
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring as _QUOTE  # noqa: N812 - the C quoting json itself uses
-from typing import Any
+from typing import Any, Mapping
 
 from slogen import _spans as spans
 from slogen._context import current
@@ -25,7 +25,7 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps builds an en
 MAX_MESSAGE = 300  # characters of an error message kept in the log line (the API's text, never the prompt)
 
 
-@dataclass
+@dataclass(slots=True)
 class Call:
     """What one call did; filled in as the attempts, the response, the stream and the headers arrive."""
 
@@ -45,7 +45,9 @@ class Call:
     tokens: dict[str, int] = field(default_factory=dict)
     usage_known: bool = True  # False for a decorated function whose result says nothing of its usage
     attempts: list[str] = field(default_factory=list)  # each HTTP attempt's status, retries included
-    headers: dict[str, str] = field(default_factory=dict)
+    # The last answer's headers as the SDK holds them (httpx's case-insensitive Headers, or a dict with lower-case
+    # names): read only when the call ends (its request id) and when the series take their rate limits.
+    headers: Mapping[str, str] | None = None
     content: str | None = None  # only when the caller asked to log it
     user: str | None = None
     span: Any = None
@@ -61,12 +63,18 @@ class Call:
         if self.first_token is None:
             self.first_token = time.perf_counter()
 
-    def attempt(self, status: str, headers: dict[str, str] | None = None) -> None:
+    def attempt(self, status: str, headers: Mapping[str, str] | None = None) -> None:
         self.attempts.append(status)
         self.status = status
         if headers is not None:
             self.headers = headers
-            self.request_id = headers.get("request-id") or headers.get("x-request-id") or self.request_id
+
+    def named(self) -> str:
+        """The API's id for the call: the one the SDK read from the answer, else the answer's header, else empty."""
+        if self.request_id:
+            return self.request_id
+        headers = self.headers
+        return (headers.get("request-id") or headers.get("x-request-id") or "") if headers is not None else ""
 
     def failed(self, status: str, error_type: str, exc: BaseException) -> None:
         self.status, self.error_type, self.exc = status, error_type, exc
@@ -77,7 +85,8 @@ class Call:
 
 def new_call(model: Any, feature: str, stream: bool = False) -> Call:
     scope = current()
-    return Call(model=str(model), feature=scope.feature or feature, stream=stream, user=scope.user)
+    user = scope.user
+    return Call(model=str(model), feature=str(scope.feature or feature), stream=stream, user=None if user is None else str(user))
 
 
 class Recorder:
@@ -153,22 +162,22 @@ class Recorder:
             if call.usage_known else _NO_COUNTS
         )
         # The API's id when it answered; else one of ours, so a timeout can still be named in a ticket.
-        request_id = call.request_id or f"slogen-{uuid.uuid4().hex}"
+        request_id = call.named() or f"slogen-{uuid.uuid4().hex}"
         # Written as one f-string, not a dict through json: in a real call the caches are cold after the SDK's own
-        # work, and the dict and the encoder's dispatch cost about twice as much there.
+        # work, and the dict and the encoder's dispatch cost about twice as much there. The strings made in slogen
+        # (model, feature, user, request id, status) go straight to the C quoting.
         text = (
             f'{{"ts":"{_stamp(time.time())}","level":"{"INFO" if ok else "WARNING"}","event":"llm_call",'
-            f'"request_id":{_j(request_id)},"model":{_QUOTE(call.model)},"feature":{_j(call.feature)},{counts},'
+            f'"request_id":{_QUOTE(request_id)},"model":{_QUOTE(call.model)},"feature":{_QUOTE(call.feature)},{counts},'
             f'"stop_reason":{_j(call.stop_reason)},"stream":{"true" if call.stream else "false"},'
-            f'"duration_ms":{round((ended - call.started) * 1000, 3)!r},'
-            f'"ttft_ms":{_num(round(ttft * 1000, 3) if ttft is not None else None)},'
-            f'"cost_usd":{_num(round(cost, 8) if cost is not None else None)},'
+            f'"duration_ms":{(ended - call.started) * 1000:.3f},"ttft_ms":{"null" if ttft is None else f"{ttft * 1000:.3f}"},'
+            f'"cost_usd":{"null" if cost is None else _num(cost)},'
             f'"status":{_QUOTE(status)},"attempts":{len(call.attempts)},"error_type":{_j(call.error_type)}'
         )
         if not ok:
             text += f',"error_message":{_j(call.error_message)}'
         if call.user is not None:
-            text += f',"user":{_j(call.user)}'
+            text += f',"user":{_QUOTE(call.user)}'
         if trace is not None:
             text += f',"trace_id":"{trace[0]}","span_id":"{trace[1]}"'
         if self.log_content and call.content is not None:
@@ -197,5 +206,6 @@ def _j(value: Any) -> str:
     return _QUOTE(value) if value.__class__ is str else _ENCODE(value)
 
 
-def _num(value: float | None) -> str:
-    return "null" if value is None else repr(value) if -math.inf < value < math.inf else _ENCODE(value)
+def _num(value: float) -> str:
+    """To eight places (formatting rounds as round() does, in one step), or what json writes for inf and nan."""
+    return f"{value:.8f}" if -math.inf < value < math.inf else _ENCODE(value)

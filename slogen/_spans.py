@@ -1,10 +1,11 @@
 """One OpenTelemetry client span per call, in the GenAI semantic conventions' words, when OpenTelemetry is there.
 
-Without the opentelemetry package nothing here runs; with it but no tracer provider set, the API's no-op tracer
-makes spans that record nothing, so the cost is a few attribute checks."""
+Without the opentelemetry package nothing here runs; with it but no tracer provider set, no span is made (the
+API's no-op spans would cost a few µs a call), so the cost is one attribute check."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 try:
@@ -13,31 +14,49 @@ except ImportError:  # pragma: no cover - exercised by the no-OpenTelemetry inst
     trace = None  # type: ignore[assignment]
 
 SCOPE = "slogen.instrument"
+_PROVIDER_ENV = "OTEL_PYTHON_TRACER_PROVIDER"  # the API's own name for it
+_UNKNOWN = object()
 
 
-def tracer_for(tracer: Any) -> Any:
-    if tracer is not None or trace is None:
-        return tracer
-    return _Global()
+def tracer_for(tracer: Any) -> _Tracer | None:
+    """Where a call's span comes from: the tracer passed, else the global provider's; None without OpenTelemetry."""
+    if trace is None:
+        return None
+    return _Tracer(tracer) if tracer is not None else _Global()
 
 
-class _Global:
+class _Tracer:
+    def __init__(self, tracer: Any) -> None:
+        self.tracer = tracer
+
+    def get(self) -> Any:
+        return self.tracer
+
+
+class _Global(_Tracer):
     """The global tracer provider's tracer, looked up per call: a provider set after `instrument()` still gets the
     spans, and until one is set no span is made at all (the API's no-op span would cost a few µs a call)."""
 
     def __init__(self) -> None:
-        self.tracer: Any = None
+        super().__init__(None)
+        # Read once: get_tracer_provider() looks it up in os.environ on every call until a provider is set.
+        self._from_env = _PROVIDER_ENV in os.environ
 
-    def start_span(self, *args: Any, **kwargs: Any) -> Any:
+    def get(self) -> Any:
         if self.tracer is None:
+            # The API's global, read first where it exists (a dict lookup): while it is None and no provider is
+            # named in the environment, get_tracer_provider() would return the proxy.
+            if not self._from_env and getattr(trace, "_TRACER_PROVIDER", _UNKNOWN) is None:
+                return None
             if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
                 return None
             self.tracer = trace.get_tracer(SCOPE)
-        return self.tracer.start_span(*args, **kwargs)
+        return self.tracer
 
 
-def start(tracer: Any, provider: str, model: str) -> Any:
+def start(source: _Tracer | None, provider: str, model: str) -> Any:
     """A client span for the call, child of whatever span is current (None while no provider is set); not ended here."""
+    tracer = source.get() if source is not None else None
     if tracer is None:
         return None
     return tracer.start_span(
