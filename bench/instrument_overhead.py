@@ -1,14 +1,15 @@
 """slogen.instrument's cost per call against the real anthropic SDK on the fake API (127.0.0.1).
 
-What is timed is slogen's own part of each call, not the HTTP round trip: every entry into slogen during the
-call (Recorder.start, which opens the span; the per-event hook of streams; Recorder.finish, which records the
-series, ends the span and writes the JSON log line) is timed with perf_counter and summed per call. The fake API runs in
-its own process (its threads would otherwise hold the GIL inside the timed sections). The JSON
-line goes through a real logging handler (to /dev/null), as in a service. Spans off: no tracer provider;
-spans on: an OpenTelemetry SDK TracerProvider with a SimpleSpanProcessor and an exporter that drops the spans.
-The send hook (one status append per HTTP attempt) is left out: it is a dict comprehension over the response
-headers, inside the SDK's own send. Also printed: the bare SDK against the instrumented one per call (noisy on
-loopback) and the memory blocks allocated per stream chunk with and without slogen.
+What is timed is everything slogen does in a call and nothing the SDK does: the time spent in the instrumented
+`messages.create` and in each `next()` on the stream it returns, less the time spent in the SDK's own `create`
+and the SDK's own stream underneath, plus slogen's part of the SDK's HTTP send (the attempt hook: the hook's time
+less the SDK's send). The same stopwatches run around a bare client, and that figure (the stopwatches' own cost)
+is taken off. The series, the span and the JSON log line are all in it, the line through a real logging handler
+(to /dev/null), as in a service. Spans off: no tracer provider; spans on: an OpenTelemetry SDK TracerProvider
+with a BatchSpanProcessor (what a service runs) and an exporter that drops the spans.
+
+Quiet: nothing else runs. Busy: one process spinning on every CPU besides the bench and the fake API. Also
+printed: the memory blocks kept per stream chunk with and without slogen.
 """
 
 from __future__ import annotations
@@ -19,17 +20,17 @@ import os
 import statistics
 import time
 import tracemalloc
+from typing import Any
 
 import anthropic
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 from prometheus_client import CollectorRegistry
 
 from generator.harness.fakeapi import Behaviour, FakeAnthropic
-from slogen import _record, _streams
 from slogen.instrument import Pricing, instrument
 
-CALLS, ROUNDS, CHUNKS = 300, 5, 400
+CALLS, CHUNKS = 1500, 400
 ASK = {"model": "claude-sonnet-4-6", "max_tokens": 64, "messages": [{"role": "user", "content": "hi"}]}
 PRICING = Pricing({"claude-sonnet-4-6": {"input": 3, "output": 15}})
 
@@ -39,55 +40,95 @@ class Dropped(SpanExporter):
         return SpanExportResult.SUCCESS
 
 
-class Inside:
-    """Sums the time spent inside slogen's entry points; one sample per call."""
+class Stopwatch:
+    """Seconds in the instrumented client (`outer`) and in the SDK beneath it (`sdk`), plus slogen's send hook
+    (`hook`) around the SDK's own send (`send`)."""
 
     def __init__(self) -> None:
-        self.spent = 0.0
-        self.originals = [(_record.Recorder, "start"), (_record.Recorder, "finish"), (_streams._Observed, "_see")]  # noqa: SLF001
+        self.outer = self.sdk = self.hook = self.send = 0.0
 
-    def __enter__(self) -> Inside:
-        for owner, name in self.originals:
-            setattr(owner, name, self._timed(getattr(owner, name)))
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for owner, name in self.originals:
-            setattr(owner, name, getattr(owner, name).__wrapped__)
-
-    def _timed(self, fn):  # noqa: ANN001, ANN202
-        def timed(*args):  # noqa: ANN002, ANN202
-            t = time.perf_counter()
+    def timer(self, fn: Any, slot: str) -> Any:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
             try:
-                return fn(*args)
+                return fn(*args, **kwargs)
             finally:
-                self.spent += time.perf_counter() - t
+                setattr(self, slot, getattr(self, slot) + time.perf_counter() - start)
 
-        timed.__wrapped__ = fn
         return timed
 
     def take(self) -> float:
-        spent, self.spent = self.spent, 0.0
-        return spent
+        """slogen's µs in the call just made."""
+        spent = self.outer - self.sdk + self.hook - self.send
+        self.outer = self.sdk = self.hook = self.send = 0.0
+        return spent * 1e6
 
 
-def one(client: anthropic.Anthropic, stream: bool) -> None:
-    if stream:
-        for _ in client.messages.create(**ASK, stream=True):
-            pass
-    else:
-        client.messages.create(**ASK)
+class _SdkStream:
+    """The SDK's stream, each `next` counted as the SDK's."""
+
+    def __init__(self, stream: Any, watch: Stopwatch) -> None:
+        self._stream, self._watch = stream, watch
+
+    def __iter__(self) -> _SdkStream:
+        return self
+
+    def __next__(self) -> Any:
+        start = time.perf_counter()
+        try:
+            return next(self._stream)
+        finally:
+            self._watch.sdk += time.perf_counter() - start
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
-def per_call(client: anthropic.Anthropic, stream: bool) -> float:
+def client(url: str, watch: Stopwatch, tracer: Any = None, bare: bool = False) -> anthropic.Anthropic:
+    sdk = anthropic.Anthropic(base_url=url, api_key="k", max_retries=0)
+    create, http = sdk.messages.create, sdk._client  # noqa: SLF001
+
+    def sdk_create(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            result = create(*args, **kwargs)
+        finally:
+            watch.sdk += time.perf_counter() - start
+        return _SdkStream(result, watch) if kwargs.get("stream") else result
+
+    sdk.messages.create, http.send = sdk_create, watch.timer(http.send, "send")
+    if not bare:
+        instrument(sdk, feature="bench", pricing=PRICING, registry=CollectorRegistry(), tracer=tracer)
+    http.send = watch.timer(http.send, "hook")
+    return sdk
+
+
+def one(c: anthropic.Anthropic, stream: bool, watch: Stopwatch) -> None:
     start = time.perf_counter()
+    result = c.messages.create(**ASK, stream=stream)
+    watch.outer += time.perf_counter() - start
+    if stream:
+        events = iter(result)
+        while True:
+            start = time.perf_counter()
+            try:
+                next(events)
+            except StopIteration:
+                break
+            finally:
+                watch.outer += time.perf_counter() - start
+
+
+def samples(c: anthropic.Anthropic, stream: bool, watch: Stopwatch) -> list[float]:
+    taken = []
     for _ in range(CALLS):
-        one(client, stream)
-    return (time.perf_counter() - start) / CALLS * 1e6
+        one(c, stream, watch)
+        taken.append(watch.take())
+    return taken
 
 
-def blocks_per_chunk(client: anthropic.Anthropic) -> float:
-    stream = client.messages.create(**ASK, stream=True)
+def blocks_per_chunk(c: anthropic.Anthropic) -> float:
+    stream = c.messages.create(**ASK, stream=True)
     tracemalloc.start()
     before = tracemalloc.take_snapshot()
     for _ in stream:
@@ -104,8 +145,27 @@ def serve(conn) -> None:  # noqa: ANN001 - a Pipe end
         conn.recv()  # until the bench is done
 
 
-def p95(samples: list[float]) -> float:
-    return sorted(samples)[int(0.95 * len(samples)) - 1]
+def spin(stop) -> None:  # noqa: ANN001 - an Event
+    while not stop.is_set():
+        sum(range(10_000))
+
+
+def p95(values: list[float]) -> float:
+    return sorted(values)[int(0.95 * len(values)) - 1]
+
+
+def table(short: str, provider: TracerProvider, logger: logging.Logger) -> None:
+    watch = Stopwatch()
+    bare, off, on = client(short, watch, bare=True), client(short, watch), client(short, watch, provider.get_tracer("bench"))
+    print(f"  {'call':<12} {'spans':<6} {'log line':<9} {'slogen µs a call: median':>25} {'p95':>6} {'mean':>6}")
+    for stream in (False, True):
+        baseline = statistics.median(samples(bare, stream, watch))  # the stopwatches' own cost
+        for spans, log, wrapped in (("off", True, off), ("on", True, on), ("off", False, off)):
+            logger.disabled = not log  # off: nothing listens at INFO, and slogen builds no line
+            taken = [t - baseline for t in samples(wrapped, stream, watch)]
+            label = "stream=True" if stream else "plain"
+            print(f"  {label:<12} {spans:<6} {'on' if log else 'off':<9} {statistics.median(taken):>25.1f} {p95(taken):>6.1f} {statistics.fmean(taken):>6.1f}")
+    logger.disabled = False
 
 
 def main() -> None:
@@ -114,49 +174,37 @@ def main() -> None:
     logger.addHandler(logging.StreamHandler(open(os.devnull, "w")))  # noqa: SIM115 - lives as long as the run
     logger.propagate = False
     provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(Dropped()))
+    provider.add_span_processor(BatchSpanProcessor(Dropped()))
     conn, child = multiprocessing.Pipe()
     server = multiprocessing.Process(target=serve, args=(child,), daemon=True)
     server.start()
     short, long = conn.recv()
     try:
-        def client(url: str, tracer: object = None) -> anthropic.Anthropic:
-            return instrument(anthropic.Anthropic(base_url=url, api_key="k", max_retries=0), feature="bench",
-                              pricing=PRICING, registry=CollectorRegistry(), tracer=tracer)
-
-        bare = anthropic.Anthropic(base_url=short, api_key="k", max_retries=0)
-        off, on = client(short), client(short, provider.get_tracer("bench"))
-        load = os.getloadavg()[0]
-        print(f"slogen.instrument overhead: {CALLS} calls x {ROUNDS} rounds on 127.0.0.1, JSON line logged to /dev/null, "
-              f"load average {load:.1f} on {os.cpu_count()} CPUs")
-        print(f"  {'call':<12} {'spans':<6} {'log line':<9} {'inside slogen µs: median':>25} {'p95':>6} {'mean':>6}")
-        with Inside() as inside:
-            for stream in (False, True):
-                for spans, log, wrapped in (("off", True, off), ("on", True, on), ("off", False, off)):
-                    logger.disabled = not log  # off: nothing listens at INFO, and slogen builds no line
-                    samples = []
-                    for _ in range(ROUNDS * CALLS):
-                        one(wrapped, stream)
-                        samples.append(inside.take() * 1e6)
-                    label = "stream=True" if stream else "plain"
-                    print(f"  {label:<12} {spans:<6} {'on' if log else 'off':<9} {statistics.median(samples):>25.1f} {p95(samples):>6.1f} {statistics.fmean(samples):>6.1f}")
-            logger.disabled = False
-        print(f"  {'call':<12} {'bare SDK µs':>12} {'instrumented µs':>16} {'difference µs':>14}   (whole call, spans off)")
-        for stream in (False, True):
-            b, w = [], []
-            for _ in range(ROUNDS):
-                b.append(per_call(bare, stream))
-                w.append(per_call(off, stream))
-            mb, mw = statistics.median(b), statistics.median(w)
-            print(f"  {'stream=True' if stream else 'plain':<12} {mb:>12.0f} {mw:>16.0f} {mw - mb:>14.0f}")
-        bare, off, on = anthropic.Anthropic(base_url=long, api_key="k", max_retries=0), client(long), client(long, provider.get_tracer("bench"))
+        print(f"slogen.instrument overhead: {CALLS} calls a row on 127.0.0.1, JSON line logged to /dev/null, {os.cpu_count()} CPUs")
+        print(f"quiet (load average {os.getloadavg()[0]:.1f}):")
+        table(short, provider, logger)
+        stop = multiprocessing.Event()
+        spinners = [multiprocessing.Process(target=spin, args=(stop,), daemon=True) for _ in range(os.cpu_count() or 1)]
+        for s in spinners:
+            s.start()
+        try:
+            time.sleep(2)  # for the load average to show them; nothing waits on it
+            print(f"busy, a spinning process on every CPU (load average {os.getloadavg()[0]:.1f}):")
+            table(short, provider, logger)
+        finally:
+            stop.set()
+            for s in spinners:
+                s.join(10)
+        watch = Stopwatch()
+        bare, off, on = client(long, watch, bare=True), client(long, watch), client(long, watch, provider.get_tracer("bench"))
         for c in (bare, off, on):
-            one(c, True)  # the series' children and caches are made on the first call
-        print(f"  memory blocks kept per stream chunk ({CHUNKS} chunks): bare {blocks_per_chunk(bare):.2f}, "
+            one(c, True, watch)  # the series' children and caches are made on the first call
+        print(f"memory blocks kept per stream chunk ({CHUNKS} chunks): bare {blocks_per_chunk(bare):.2f}, "
               f"instrumented {blocks_per_chunk(off):.2f}, with spans {blocks_per_chunk(on):.2f}")
     finally:
         conn.send("done")
         server.join(10)
+        provider.shutdown()
 
 
 if __name__ == "__main__":

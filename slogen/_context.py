@@ -22,23 +22,19 @@ class Scope:
     user: str | None = None
 
 
-_scope: ContextVar[Scope] = ContextVar("slogen_scope", default=Scope())
+SCOPE: ContextVar[Scope] = ContextVar("slogen_scope", default=Scope())
 
 
 @contextmanager
 def context(feature: str | None = None, user: str | None = None) -> Iterator[None]:
     """`with slogen.context(feature="search", user="u-123"):` calls inside record that feature (overriding the
     client's) and that user (logs and spans only). Nested contexts keep what they do not set; async-safe."""
-    outer = _scope.get()
-    token = _scope.set(Scope(feature if feature is not None else outer.feature, user if user is not None else outer.user))
+    outer = SCOPE.get()
+    token = SCOPE.set(Scope(feature if feature is not None else outer.feature, user if user is not None else outer.user))
     try:
         yield
     finally:
-        _scope.reset(token)
-
-
-def current() -> Scope:
-    return _scope.get()
+        SCOPE.reset(token)
 
 
 class Cap:

@@ -39,7 +39,7 @@ class Pricing:
         return found
 
     def cost(self, model: str, tokens: dict[str, int]) -> float:
-        price, total = self.price(model), 0.0
+        price, total = self._seen.get(model) or self.price(model), 0.0
         for kind, n in tokens.items():  # a loop, not sum() over a generator: this runs on every call
             total += n * price.get(kind, 0.0)
         return total / 1e6

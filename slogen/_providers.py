@@ -100,7 +100,8 @@ def _usage(obj: Any, name: str) -> int | None:
 _ANTHROPIC_USAGE = (("input", "input_tokens"), ("output", "output_tokens"), ("cache_read", "cache_read_input_tokens"), ("cache_write", "cache_creation_input_tokens"))
 
 
-def _anthropic_result(call: Any, message: Any) -> None:
+def _anthropic_message(call: Any, message: Any) -> None:
+    """A Message: the whole answer, or a stream's first event (whose usage later events update)."""
     usage = getattr(message, "usage", None)
     if usage is not None:
         tokens = call.tokens  # stream usage is cumulative: the last report wins
@@ -109,9 +110,15 @@ def _anthropic_result(call: Any, message: Any) -> None:
             if isinstance(value, int):
                 tokens[kind] = value
     call.stop_reason = getattr(message, "stop_reason", None) or call.stop_reason
-    call.request_id = call.request_id or getattr(message, "_request_id", None) or ""
     call.response_model = getattr(message, "model", None) or call.response_model
     call.response_id = getattr(message, "id", None) or call.response_id
+
+
+def _anthropic_result(call: Any, message: Any) -> None:
+    _anthropic_message(call, message)
+    # Set by the SDK on what a request returned, not on a stream's events (where reading it costs a raised
+    # AttributeError inside pydantic); the send hook has the answer's headers for those.
+    call.request_id = call.request_id or getattr(message, "_request_id", None) or ""
 
 
 def _anthropic_content(message: Any) -> str:
@@ -124,9 +131,11 @@ def _anthropic_event(call: Any, event: Any) -> None:
         if call.first_token is None:  # Call.first_content, inline: this runs on every chunk
             call.first_token = time.perf_counter()
     elif kind == "message_start":
-        _anthropic_result(call, event.message)
+        _anthropic_message(call, event.message)
     elif kind == "message_delta":
-        call.set_tokens(output=_usage(getattr(event, "usage", None), "output_tokens"))
+        output = getattr(getattr(event, "usage", None), "output_tokens", None)
+        if isinstance(output, int):
+            call.tokens["output"] = output
         call.stop_reason = getattr(event.delta, "stop_reason", None) or call.stop_reason
 
 

@@ -17,7 +17,7 @@ from json.encoder import encode_basestring as _QUOTE  # noqa: N812 - the C quoti
 from typing import Any, Mapping
 
 from slogen import _spans as spans
-from slogen._context import current
+from slogen._context import SCOPE
 from slogen._pricing import TOKEN_TYPES, Pricing
 
 LOG = logging.getLogger("slogen.instrument")
@@ -84,7 +84,7 @@ class Call:
 
 
 def new_call(model: Any, feature: str, stream: bool = False) -> Call:
-    scope = current()
+    scope = SCOPE.get()
     user = scope.user
     return Call(model=str(model), feature=str(scope.feature or feature), stream=stream, user=None if user is None else str(user))
 
@@ -115,10 +115,18 @@ class Recorder:
         cost = self._cost(call)
         trace = self._guard(spans.ids, call.span)
         ttft = call.first_token - call.started if call.first_token is not None else None
-        self._guard(self.sink.record, call, status, ended - call.started, ttft, cost, trace)
+        # Each stage guarded on its own, so a failing sink still leaves the log line; the two that run on every
+        # call without a frame of their own.
+        try:
+            self.sink.record(call, status, ended - call.started, ttft, cost, trace)
+        except Exception:  # noqa: BLE001
+            self.failed()
         if call.span is not None:
             self._guard(spans.end, call.span, call, status, cost, call.tokens if call.usage_known else None)
-        self._guard(self._log, call, status, ended, ttft, cost, trace)
+        try:
+            self._log(call, status, ended, ttft, cost, trace)
+        except Exception:  # noqa: BLE001
+            self.failed()
 
     def failed(self) -> None:
         try:
@@ -164,24 +172,24 @@ class Recorder:
         # The API's id when it answered; else one of ours, so a timeout can still be named in a ticket.
         request_id = call.named() or f"slogen-{uuid.uuid4().hex}"
         # Written as one f-string, not a dict through json: in a real call the caches are cold after the SDK's own
-        # work, and the dict and the encoder's dispatch cost about twice as much there. The strings made in slogen
-        # (model, feature, user, request id, status) go straight to the C quoting.
+        # work, and the dict and the encoder's dispatch cost about twice as much there. Every string field is a str
+        # (slogen's own, or the SDK's typed ones), so each goes straight to the C quoting.
         text = (
             f'{{"ts":"{_stamp(time.time())}","level":"{"INFO" if ok else "WARNING"}","event":"llm_call",'
             f'"request_id":{_QUOTE(request_id)},"model":{_QUOTE(call.model)},"feature":{_QUOTE(call.feature)},{counts},'
-            f'"stop_reason":{_j(call.stop_reason)},"stream":{"true" if call.stream else "false"},'
+            f'"stop_reason":{_QUOTE(call.stop_reason)},"stream":{"true" if call.stream else "false"},'
             f'"duration_ms":{(ended - call.started) * 1000:.3f},"ttft_ms":{"null" if ttft is None else f"{ttft * 1000:.3f}"},'
             f'"cost_usd":{"null" if cost is None else _num(cost)},'
-            f'"status":{_QUOTE(status)},"attempts":{len(call.attempts)},"error_type":{_j(call.error_type)}'
+            f'"status":{_QUOTE(status)},"attempts":{len(call.attempts)},"error_type":{_QUOTE(call.error_type)}'
         )
         if not ok:
-            text += f',"error_message":{_j(call.error_message)}'
+            text += f',"error_message":{_QUOTE(call.error_message)}'
         if call.user is not None:
             text += f',"user":{_QUOTE(call.user)}'
         if trace is not None:
             text += f',"trace_id":"{trace[0]}","span_id":"{trace[1]}"'
         if self.log_content and call.content is not None:
-            text += f',"content":{_j(call.content)}'
+            text += f',"content":{_QUOTE(call.content)}'
         # makeRecord + handle is logger.log without findCaller, which walks the SDK's deep stack for a source line
         # nobody reads in a JSON event.
         logger = self.logger
@@ -190,6 +198,7 @@ class Recorder:
 
 _NO_COUNTS = ",".join(f'"{k}_tokens":null' for k in TOKEN_TYPES)
 _second = (0, "")  # the timestamp's text up to the second, made once a second
+_MILLIS = [f"{ms:03d}" for ms in range(1000)]
 
 
 def _stamp(now: float) -> str:
@@ -198,12 +207,7 @@ def _stamp(now: float) -> str:
     whole = int(now)
     if _second[0] != whole:
         _second = (whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)))
-    return f"{_second[1]}.{int((now - whole) * 1000):03d}Z"
-
-
-def _j(value: Any) -> str:
-    """One value as JSON; strings (nearly all) straight to the C quoting, without the encoder's dispatch."""
-    return _QUOTE(value) if value.__class__ is str else _ENCODE(value)
+    return f"{_second[1]}.{_MILLIS[int((now - whole) * 1000)]}Z"
 
 
 def _num(value: float) -> str:

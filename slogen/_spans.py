@@ -9,9 +9,10 @@ import os
 from typing import Any
 
 try:
+    from opentelemetry import context as otel_context
     from opentelemetry import trace
 except ImportError:  # pragma: no cover - exercised by the no-OpenTelemetry install
-    trace = None  # type: ignore[assignment]
+    trace = otel_context = None  # type: ignore[assignment]
 
 SCOPE = "slogen.instrument"
 _PROVIDER_ENV = "OTEL_PYTHON_TRACER_PROVIDER"  # the API's own name for it
@@ -65,11 +66,14 @@ def start(source: _Tracer | None, provider: str, model: str) -> Any:
     )
 
 
-def active(span: Any) -> Any:
-    """A context manager making `span` current (so the SDK's own HTTP spans nest under it), or nothing to do."""
-    if span is None:
-        return _NULL
-    return trace.use_span(span, end_on_exit=False, record_exception=False, set_status_on_exception=False)
+def enter(span: Any) -> object:
+    """Make `span` current, so the SDK's own HTTP spans nest under it; the token is for `leave`. (use_span, without
+    its generator: this runs on every call.)"""
+    return otel_context.attach(trace.set_span_in_context(span))
+
+
+def leave(token: object) -> None:
+    otel_context.detach(token)
 
 
 def ids(span: Any) -> tuple[str, str] | None:
@@ -113,14 +117,3 @@ def end(span: Any, call: Any, status: str, cost: float | None, tokens: dict[str,
         span.set_status(trace.Status(trace.StatusCode.ERROR, call.error_message or call.error_type))
     span.set_attributes(attrs)
     span.end()
-
-
-class _Null:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
-_NULL = _Null()

@@ -19,12 +19,6 @@ class _Observed:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
 
-    def _see(self, event: Any) -> None:
-        try:
-            self._read(self._call, event)
-        except Exception:  # noqa: BLE001 - never in the caller's way
-            self._recorder.failed()
-
     def __del__(self) -> None:
         # A stream dropped after an early `break`, never closed: still one finished call.
         try:
@@ -60,7 +54,10 @@ class Observed(_Observed):
         except BaseException as exc:
             self._end(exc)
             raise
-        self._see(event)
+        try:  # read here, not in a method: this runs on every chunk
+            self._read(self._call, event)
+        except Exception:  # noqa: BLE001 - never in the caller's way
+            self._recorder.failed()
         return event
 
     def __enter__(self) -> Observed:
@@ -89,7 +86,10 @@ class AsyncObserved(_Observed):
         except BaseException as exc:
             self._end(exc)
             raise
-        self._see(event)
+        try:  # read here, not in a method: this runs on every chunk
+            self._read(self._call, event)
+        except Exception:  # noqa: BLE001 - never in the caller's way
+            self._recorder.failed()
         return event
 
     async def __aenter__(self) -> AsyncObserved:

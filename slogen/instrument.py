@@ -183,22 +183,23 @@ def _hook_send(client: Any, recorder: Recorder, is_async: bool) -> None:
 
 class _calling:  # noqa: N801 - used as `with _calling(...) as call:`, like the contextmanager it replaced
     """One call in flight: the send hook sees it, its span is current, and a failure is recorded as it propagates.
-    A class, not a generator context manager: it runs on every call, and costs a third as much."""
+    A class, not a generator context manager, since it runs on every call."""
 
-    __slots__ = ("recorder", "call", "token", "span_scope")
+    __slots__ = ("recorder", "call", "token", "span_token")
 
     def __init__(self, recorder: Recorder, model: str, feature: str, stream: bool) -> None:
         self.recorder, self.call = recorder, recorder.start(new_call(model, feature, stream))
 
     def __enter__(self) -> Call:
         self.token = _current.set(self.call)
-        self.span_scope = spans.active(self.call.span)
-        self.span_scope.__enter__()
+        span = self.call.span
+        self.span_token = None if span is None else spans.enter(span)
         return self.call
 
     def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> None:
         try:
-            self.span_scope.__exit__(kind, exc, tb)
+            if self.span_token is not None:
+                spans.leave(self.span_token)
             if exc is not None:
                 _fail(self.recorder, self.call, exc)
         finally:
