@@ -261,7 +261,24 @@ def test_decorator_for_your_own_call(api, registry, logs):
 
 def test_log_content_only_when_asked(api, registry, logs):
     instrument(anthropic.Anthropic(base_url=api.base_url, api_key="k", max_retries=0), registry=registry, log_content=True).messages.create(**ASK)
-    assert logs()[0]["content"] == "ok"
+    instrument(openai.OpenAI(base_url=api.base_url + "/v1", api_key="k", max_retries=0), registry=registry, log_content=True).chat.completions.create(
+        model=MODEL, messages=[{"role": "user", "content": "hi"}])
+    client(api, registry).messages.create(**ASK)
+    assert [line.get("content") for line in logs()] == ["ok", "ok", None]
+
+
+def test_rate_limit_gauges_follow_the_latest_answer_across_batches(api, registry):
+    """The series are added in batches and at every scrape: 70 calls (one batch and six waiting) count exactly, and
+    the gauges hold the last answer's headers, not an earlier one's."""
+    c = client(api, registry)
+    for i in range(70):
+        api.behaviour.used_share = i / 100
+        c.messages.create(**ASK)
+    assert value(registry, "claude_api_requests_total", model=MODEL, feature="chat", status_code="200") == 70
+    assert value(registry, "claude_api_attempts_total", model=MODEL, feature="chat", status_code="200") == 70
+    assert value(registry, "claude_api_ratelimit_remaining", model=MODEL, dimension="requests") == round(api.behaviour.limit * (1 - 0.69))
+    c.messages.create(**ASK)
+    assert value(registry, "claude_api_requests_total", model=MODEL, feature="chat", status_code="200") == 71
 
 
 def test_with_a_meter_it_records_the_otel_genai_series_the_otel_profile_reads(api):

@@ -349,6 +349,39 @@ def test_without_a_tracer_provider_nothing_is_traced_and_nothing_breaks(api, reg
     assert "trace_id" not in logs()[0][1]
 
 
+def test_a_tracer_provider_set_after_instrument_gets_the_spans(api):
+    """The global provider is looked up per call (through a cheap check while none is set): one set later, as an
+    app that instruments at import and configures OpenTelemetry in main does, gets every later call's span.
+    In a child process, since a process's global provider can be set only once."""
+    script = f"""
+import anthropic
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from prometheus_client import CollectorRegistry
+from slogen.instrument import instrument
+
+c = instrument(anthropic.Anthropic(base_url={api.base_url!r}, api_key="k", max_retries=0), registry=CollectorRegistry())
+ask = {ASK!r}
+c.messages.create(**ask)
+exporter = InMemorySpanExporter()
+provider = TracerProvider()
+provider.add_span_processor(SimpleSpanProcessor(exporter))
+trace.set_tracer_provider(provider)
+c.messages.create(**ask)
+for _ in c.messages.create(**ask, stream=True):
+    pass
+print([s.name for s in exporter.get_finished_spans() if s.name.startswith("chat")])
+"""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == str([f"chat {MODEL}"] * 2)
+    assert len(api.served.requests) == 3
+
+
 def test_latency_histograms_carry_the_trace_id_as_an_exemplar(api, registry, spans):
     from prometheus_client.openmetrics.exposition import generate_latest as openmetrics
 
