@@ -30,7 +30,7 @@ from prometheus_client import CollectorRegistry
 from generator.harness.fakeapi import Behaviour, FakeAnthropic
 from slogen.instrument import Pricing, instrument
 
-CALLS, CHUNKS = 1500, 400
+CALLS, ROUNDS, CHUNKS = 1500, 5, 400
 ASK = {"model": "claude-sonnet-4-6", "max_tokens": 64, "messages": [{"role": "user", "content": "hi"}]}
 PRICING = Pricing({"claude-sonnet-4-6": {"input": 3, "output": 15}})
 
@@ -121,7 +121,7 @@ def one(c: anthropic.Anthropic, stream: bool, watch: Stopwatch) -> None:
 
 def samples(c: anthropic.Anthropic, stream: bool, watch: Stopwatch) -> list[float]:
     taken = []
-    for _ in range(CALLS):
+    for _ in range(CALLS // ROUNDS):
         one(c, stream, watch)
         taken.append(watch.take())
     return taken
@@ -155,17 +155,25 @@ def p95(values: list[float]) -> float:
 
 
 def table(short: str, provider: TracerProvider, logger: logging.Logger) -> None:
+    """Every row sampled in each of ROUNDS rounds, so a noisy minute on the host weighs on all rows alike."""
     watch = Stopwatch()
     bare, off, on = client(short, watch, bare=True), client(short, watch), client(short, watch, provider.get_tracer("bench"))
-    print(f"  {'call':<12} {'spans':<6} {'log line':<9} {'slogen µs a call: median':>25} {'p95':>6} {'mean':>6}")
-    for stream in (False, True):
-        baseline = statistics.median(samples(bare, stream, watch))  # the stopwatches' own cost
-        for spans, log, wrapped in (("off", True, off), ("on", True, on), ("off", False, off)):
+    rows = [(stream, spans, log, wrapped) for stream in (False, True) for spans, log, wrapped in (("off", True, off), ("on", True, on), ("off", False, off))]
+    baseline: dict[bool, list[float]] = {False: [], True: []}  # the stopwatches' own cost
+    taken: dict[int, list[float]] = {i: [] for i in range(len(rows))}
+    for _ in range(ROUNDS):
+        for stream in (False, True):
+            baseline[stream] += samples(bare, stream, watch)
+        for i, (stream, _spans, log, wrapped) in enumerate(rows):
             logger.disabled = not log  # off: nothing listens at INFO, and slogen builds no line
-            taken = [t - baseline for t in samples(wrapped, stream, watch)]
-            label = "stream=True" if stream else "plain"
-            print(f"  {label:<12} {spans:<6} {'on' if log else 'off':<9} {statistics.median(taken):>25.1f} {p95(taken):>6.1f} {statistics.fmean(taken):>6.1f}")
+            taken[i] += samples(wrapped, stream, watch)
     logger.disabled = False
+    print(f"  {'call':<12} {'spans':<6} {'log line':<9} {'slogen µs a call: median':>25} {'p95':>6} {'mean':>6}")
+    for i, (stream, spans, log, _wrapped) in enumerate(rows):
+        cost = statistics.median(baseline[stream])
+        values = [t - cost for t in taken[i]]
+        label = "stream=True" if stream else "plain"
+        print(f"  {label:<12} {spans:<6} {'on' if log else 'off':<9} {statistics.median(values):>25.1f} {p95(values):>6.1f} {statistics.fmean(values):>6.1f}")
 
 
 def main() -> None:
@@ -180,7 +188,7 @@ def main() -> None:
     server.start()
     short, long = conn.recv()
     try:
-        print(f"slogen.instrument overhead: {CALLS} calls a row on 127.0.0.1, JSON line logged to /dev/null, {os.cpu_count()} CPUs")
+        print(f"slogen.instrument overhead: {CALLS} calls a row in {ROUNDS} rounds on 127.0.0.1, JSON line logged to /dev/null, {os.cpu_count()} CPUs")
         print(f"quiet (load average {os.getloadavg()[0]:.1f}):")
         table(short, provider, logger)
         stop = multiprocessing.Event()

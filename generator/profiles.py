@@ -89,6 +89,9 @@ class Profile:
     bucket_fix: str = "declare your buckets under metrics.signals.{signal}.buckets"  # how to add a boundary, in the exporter's terms
     needs: str = ""  # what the bundle needs to load, when more than Prometheus 2
     provider_labels: tuple[str, ...] = ()  # labels naming the LLM provider, for `metrics.provider`
+    # Signals only some of the profile's exporters send (slogen.instrument's attempts, beside OpenLLMetry's metrics):
+    # read when the spec names them under metrics.signals, with the labels they carry.
+    optional: dict[str, Signal] = field(default_factory=dict)
 
     def label(self, signal: str, canonical: str) -> str | None:
         sig = self.signals.get(signal)
@@ -248,6 +251,13 @@ def otel_genai(naming: OtelNaming = "python") -> Profile:
         ),
         needs="Prometheus 3 (UTF-8 metric and label names)" if dotted else "",
         provider_labels=(lab("gen_ai.provider.name"), lab("gen_ai.system")),
+        optional={
+            # slogen.instrument(meter=...)'s counter of HTTP attempts; the GenAI conventions have none.
+            "attempts": Signal(
+                name("slogen.client.attempts") + total, "counter",
+                labels={"model": lab("gen_ai.request.model"), "status": lab("http.response.status_code")},
+            ),
+        },
     )
 
 
@@ -300,7 +310,7 @@ def with_overrides(profile: Profile, signals: dict[str, dict], labels: dict[str,
     """The profile with the spec's overrides applied (pure; the built-in profile is never changed)."""
     merged = dict(profile.signals)
     for name, override in signals.items():
-        base = merged.get(name)
+        base = merged.get(name) or profile.optional.get(name)
         if base is None:
             if not override.get("metric"):
                 continue  # buckets for a signal the profile lacks: resolve says so where the signal is used

@@ -46,14 +46,14 @@ def _spec(tmp_path: Path, alerts: dict | None = None, exclude: list[str] | None 
     return path
 
 
-def _failure_cases(spec: Path, folder: Path) -> tuple[list[str], subprocess.CompletedProcess]:
+def _failure_cases(spec: Path, folder: Path, service: str = SERVICE) -> tuple[list[str], subprocess.CompletedProcess]:
     """The failure group and its own generated cases, run alone by the real promtool."""
     _, rendered = build(spec)
     write(folder / "out", rendered)
-    rules = yaml.safe_load((folder / "out" / conv.rules_file(SERVICE)).read_text())
-    rules["groups"] = [g for g in rules["groups"] if g["name"] == conv.failure_group(SERVICE)]
+    rules = yaml.safe_load((folder / "out" / conv.rules_file(service)).read_text())
+    rules["groups"] = [g for g in rules["groups"] if g["name"] == conv.failure_group(service)]
     (folder / "rules.yaml").write_text(yaml.safe_dump(rules))
-    tests = yaml.safe_load((folder / "out/prometheus/tests" / f"{SERVICE}.test.yaml").read_text())
+    tests = yaml.safe_load((folder / "out/prometheus/tests" / f"{service}.test.yaml").read_text())
     tests["rule_files"] = ["rules.yaml"]
     tests["tests"] = [t for t in tests["tests"] if t.get("name", "").startswith("failures:")]
     (folder / "tests.yaml").write_text(yaml.safe_dump(tests, width=10**6))
@@ -117,3 +117,24 @@ def test_a_profile_without_status_codes_or_attempts_names_what_it_cannot_cover()
     (attempts,) = [w for w in service.warnings if "no counter of HTTP attempts" in w]
     assert "claude_api_attempts_total" in attempts
     assert not any(b"CredentialsRejected" in data for path, data in rendered.items() if path.suffix == ".yaml")
+
+
+def test_otel_genai_reads_slogen_instruments_attempts_when_the_spec_names_them(tmp_path, promtool):
+    """OpenLLMetry and openai-v2 export no attempts, so the otel-genai profile leaves the upstream alert out and says how
+    to get it; with `metrics.signals.attempts: {}` it reads slogen.instrument's slogen_client_attempts_total (the
+    names tests/test_instrument.py sees the real OpenTelemetry exporter write) and its cases pass in promtool."""
+    doc = yaml.safe_load((ROOT / "tests/golden/otel-genai/slo.yaml").read_text())
+    service = doc["service"]
+    path = tmp_path / "slo.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    without, _ = build(path)
+    (warning,) = [w for w in without.warnings if "no counter of HTTP attempts" in w]
+    assert "add `attempts: {}` under metrics.signals" in warning
+    doc["metrics"]["signals"]["attempts"] = {}
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    names, run = _failure_cases(path, tmp_path, service)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert any("overloaded upstream" in n for n in names), names
+    rules = yaml.safe_load((tmp_path / "rules.yaml").read_text())
+    text = yaml.safe_dump(rules)
+    assert 'slogen_client_attempts_total{' in text and 'http_response_status_code=~"5..|timeout|network"' in text

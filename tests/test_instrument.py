@@ -299,11 +299,15 @@ def test_with_a_meter_it_records_the_otel_genai_series_the_otel_profile_reads(ap
         api.behaviour.fail_status = 429
         with pytest.raises(anthropic.RateLimitError):
             c.messages.create(**ASK)
-        got = {(s.name, s.labels.get("error_type", ""), s.labels.get("gen_ai_token_type", "")): s.value
-               for f in text_string_to_metric_families(generate_latest(REGISTRY).decode()) for s in f.samples if s.name.startswith("gen_ai")}
+        exposed = [s for f in text_string_to_metric_families(generate_latest(REGISTRY).decode()) for s in f.samples]
     finally:
         provider.shutdown()
+    got = {(s.name, s.labels.get("error_type", ""), s.labels.get("gen_ai_token_type", "")): s.value for s in exposed if s.name.startswith("gen_ai")}
     profile = otel_genai("python")
+    # The attempts counter, as the profile reads it once the spec names it (metrics.signals.attempts: {}).
+    attempts = profile.optional["attempts"]
+    status, model = attempts.labels["status"], attempts.labels["model"]
+    assert {(s.labels[status], s.labels[model]): s.value for s in exposed if s.name == attempts.metric} == {("200", MODEL): 1, ("429", MODEL): 1}
     requests, tokens = profile.signals["requests"].metric, profile.signals["tokens"]
     assert got[(requests, "", "")] == 1 and got[(requests, "RateLimitError", "")] == 1
     b = api.behaviour

@@ -136,7 +136,7 @@ def _upstream_cases(f: ResolvedFailures) -> list[TestCase]:
     assert a is not None
 
     def attempts(status: str, segments: list[tuple[int, float]]) -> Series:
-        return Series(q.series(a.total, {f.attempt_status: f.outcome.spell(status)}), counter(segments))
+        return Series(q.series(a.total, {f.attempt_status: status}), counter(segments))  # HTTP codes in every profile
 
     share = (1 + float(a.share)) / 2  # of attempts failing: halfway between the line and all of them
     rate = max(RATE, math.ceil(2 * a.min_events * (1 - share) / (_minutes(UPSTREAM) * share)))

@@ -127,14 +127,20 @@ def _upstream(spec: Spec, profile: Profile, gate: Gate) -> ShareAlert | None:
     if not part.enabled:
         return None
     status = profile.label("attempts", "status") if profile.has("attempts") else None
-    if status is None or profile.outcome.server_errors is None:
+    if status is None:
+        how = (
+            "with slogen.instrument(meter=...), add `attempts: {}` under metrics.signals to read its slogen_client_attempts_total"
+            if "attempts" in profile.optional
+            else "slogen.instrument exports claude_api_attempts_total, or name such a counter under metrics.signals.attempts.metric"
+        )
         gate.warnings.append(
             f"profile {profile.name} has no counter of HTTP attempts, so an upstream that fails attempts the SDK's retries "
-            "hide cannot be seen: the upstream_degraded alert is left out; slogen.instrument exports claude_api_attempts_total, "
-            "or name such a counter under metrics.signals.attempts.metric (set alerts.upstream_degraded.enabled: false to silence this)"
+            f"hide cannot be seen: the upstream_degraded alert is left out; {how} (set alerts.upstream_degraded.enabled: false "
+            "to silence this)"
         )
         return None
     attempts = signal_selector(spec, profile, "attempts")
-    failing = "|".join((profile.outcome.server_errors, *UPSTREAM_FAILURES[1:]))
+    # An attempt's status is its HTTP code, or `timeout` / `network` (as slogen.instrument writes it, in every profile).
+    failing = "|".join(UPSTREAM_FAILURES)
     return ShareAlert(attempts.plus(Matcher(status, "=~", failing)), attempts, percent_share(part.ratio), part.hold, part.min_events)
 

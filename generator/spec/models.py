@@ -89,7 +89,7 @@ class MetricLabels(Strict):
 
 
 SignalName = Literal[
-    "requests", "ttft", "duration", "tokens", "cost", "responses", "ratelimit_limit", "ratelimit_remaining"
+    "requests", "attempts", "ttft", "duration", "tokens", "cost", "responses", "ratelimit_limit", "ratelimit_remaining"
 ]
 
 
@@ -129,7 +129,11 @@ class Metrics(Strict):
         default_factory=dict, description='Label matchers added to every raw metric selector, e.g. `{job: claude-assistant}`.'
     )
     labels: MetricLabels = Field(default_factory=MetricLabels, description="Label name overrides.")
-    signals: dict[SignalName, SignalOverride] = Field(default_factory=dict, description="Per-signal overrides of metric names and buckets.")
+    signals: dict[SignalName, SignalOverride] = Field(
+        default_factory=dict,
+        description="Per-signal overrides of metric names and buckets. With otel-genai and slogen.instrument's meter, "
+        "`attempts: {}` reads its slogen_client_attempts_total (the upstream-degraded alert needs it).",
+    )
 
     @model_validator(mode="after")
     def _readable(self) -> Metrics:
