@@ -19,6 +19,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items[:] = order
 
 
+UNMARKED_AFTER = 30.0  # seconds a test may run without a slow(seconds) marker before the summary names it
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # noqa: ANN001, ARG001
+    """Name the long tests that carry no slow marker: they start wherever collection puts them, and one that starts
+    last sets the suite's end. A note, not a failure: how long a test runs depends on the machine."""
+    unmarked = sorted(
+        (r.duration, r.nodeid) for reports in terminalreporter.stats.values() for r in reports
+        if getattr(r, "when", None) == "call" and r.duration > UNMARKED_AFTER and "slow" not in r.keywords
+    )
+    if unmarked:
+        terminalreporter.section("tests without a slow marker")
+        for duration, nodeid in reversed(unmarked):
+            terminalreporter.write_line(f"{duration:6.0f} s  {nodeid}: add @pytest.mark.slow({round(duration)}) so make test starts it first")
+
+
 def _seconds(item: pytest.Item) -> float:
     marker = item.get_closest_marker("slow")
     return marker.args[0] if marker else 0.0
