@@ -311,9 +311,9 @@ PROMETHEUS_RULE = ("monitoring.coreos.com/v1", "PrometheusRule")
 ALERTMANAGER_CONFIG = ("monitoring.coreos.com/v1alpha1", "AlertmanagerConfig")
 
 
-def kubernetes_name(*parts: str) -> str:
-    """A Kubernetes object name (DNS label: lower case, '-', at most 63 characters)."""
-    return "-".join(parts).lower().replace("_", "-").replace(".", "-")[:63].rstrip("-")
+def kubernetes_name(*parts: str, suffix: str = "") -> str:
+    """A Kubernetes object name (DNS label: lower case, '-', at most 63 characters), ending in `suffix` whole."""
+    return "-".join(parts).lower().replace("_", "-").replace(".", "-")[: 63 - len(suffix)].rstrip("-") + suffix
 
 
 def kustomization(resources: list[str]) -> dict:

@@ -92,6 +92,32 @@ def _groups(groups: Iterable[RuleGroup], indent: int) -> Iterator[str]:
     return yamlout.sequence_chunks("groups", groups, indent, yamlshapes.group)
 
 
+# Bytes of groups in one PrometheusRule. `kubectl apply` (and Argo CD, by default) keeps the whole object in the
+# last-applied-configuration annotation, and an object's annotations hold 256 KiB at most: a service with more
+# groups gets more objects, `<name>-2`, `<name>-3`, ..., in the same file, each group whole and in order.
+OBJECT_BYTES = 200_000
+
+
+def _prometheus_rules(doc: PrometheusRule) -> Iterator[str]:
+    api, kind = conv.PROMETHEUS_RULE
+    objects: list[list[str]] = [[]]
+    size = 0
+    for group in doc.rules.groups:
+        text = "".join(yamlshapes.group(group, 2))
+        length = len(text.encode())
+        if objects[-1] and size + length > OBJECT_BYTES:
+            objects.append([])
+            size = 0
+        objects[-1].append(text)
+        size += length
+    for i, groups in enumerate(objects):
+        name = doc.metadata["name"] if i == 0 else conv.kubernetes_name(doc.metadata["name"], suffix=f"-{i + 1}")
+        yield ("---\n" if i else "") + yamlout.dump({"apiVersion": api, "kind": kind, "metadata": {**doc.metadata, "name": name}})
+        yield "spec:\n"
+        yield "  groups:\n" if groups else "  groups: []\n"
+        yield from groups
+
+
 def render_chunks(doc: Document) -> Iterator[bytes]:
     """The document's bytes in pieces: the rule and test files a group or a test case at a time."""
     if isinstance(doc, RuleFile):
@@ -116,9 +142,7 @@ def render_document(doc: Document) -> bytes:
     if isinstance(doc, JsonDoc):
         return _json(doc.data).encode()
     if isinstance(doc, PrometheusRule):
-        api, kind = conv.PROMETHEUS_RULE
-        head = yamlout.dump({"apiVersion": api, "kind": kind, "metadata": doc.metadata})
-        return b"".join(_yaml_chunks(itertools.chain((head, "spec:\n"), _groups(doc.rules.groups, 2))))
+        return b"".join(_yaml_chunks(_prometheus_rules(doc)))
     if isinstance(doc, DashboardConfigMap):
         return _yaml({"apiVersion": "v1", "kind": "ConfigMap", "metadata": doc.metadata, "data": {doc.filename: _json(doc.dashboard)}})
     raise TypeError(f"no renderer for {type(doc).__name__}")

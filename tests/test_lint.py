@@ -170,6 +170,40 @@ def test_crd_check_finds_what_the_operator_would_refuse_or_drop(tmp_path, mutate
     assert problems and all(p.severity == Severity.BUG for p in problems) and message in problems[0].message
 
 
+def test_a_service_with_many_slos_gets_prometheus_rules_kubectl_can_apply(tmp_path):
+    """kubectl's client-side apply (and Argo CD's default) keeps the object in a 256 KiB annotation: twelve SLOs are
+    one object no more, but several in the same file, each under the line, holding the rule file's groups in order."""
+    from generator.render import OBJECT_BYTES
+
+    doc = yaml.safe_load((ROOT / "slo.yaml").read_text())
+    doc["slos"] = [{**slo, "name": f"{slo['name']}-{i}"} for i in range(4) for slo in doc["slos"]]
+    (tmp_path / "slo.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+    _, rendered = build(tmp_path / "slo.yaml")
+    out = tmp_path / "out"
+    write(out, rendered)
+    text = (out / "kubernetes/prometheusrule-claude-assistant.yaml").read_text()
+    objects = list(yaml.safe_load_all(text))
+    assert len(objects) >= 2
+    assert [o["metadata"]["name"] for o in objects] == ["slogen-claude-assistant"] + [f"slogen-claude-assistant-{i}" for i in range(2, len(objects) + 1)]
+    assert all(len(yaml.safe_dump(o["spec"]).encode()) < 256 * 1024 for o in objects)
+    assert all(len(part.encode()) < OBJECT_BYTES + 20_000 for part in text.split("\n---\n"))
+    groups = [g for o in objects for g in o["spec"]["groups"]]
+    assert groups == yaml.safe_load((out / "prometheus/rules/claude-assistant.yaml").read_text())["groups"]
+    assert all(o["metadata"]["labels"] == objects[0]["metadata"]["labels"] and o["metadata"]["namespace"] == "monitoring" for o in objects)
+    assert lint.run(Context(out=out), (Crd(), Kustomization())).problems == ()
+    objects[-1]["spec"]["groups"][0]["bogus"] = 1
+    (out / "kubernetes/prometheusrule-claude-assistant.yaml").write_text(yaml.safe_dump_all(objects))
+    (problem,) = lint.run(Context(out=out), (Crd(),)).problems
+    assert f"object {len(objects)} of {len(objects)}" in problem.where and "spec.groups[0].bogus" in problem.message
+
+
+def test_a_long_service_name_keeps_the_objects_suffix():
+    from generator import conventions as conv
+
+    name = conv.kubernetes_name("slogen", "x" * 80, suffix="-2")
+    assert len(name) == 63 and name.endswith("x-2")
+
+
 def test_kustomization_must_list_exactly_the_objects(tmp_path):
     out = _k8s_bundle(tmp_path)
     (out / "kubernetes/extra.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")

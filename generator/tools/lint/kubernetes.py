@@ -42,18 +42,21 @@ class Crd(Check):
         models = _models()
         problems = []
         for path in ctx.files(f"{conv.KUBERNETES_DIR.as_posix()}/*.yaml"):
-            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-            model = models.get((doc.get("apiVersion"), doc.get("kind")))
-            if model is None:
-                continue  # ConfigMaps and the kustomization are core types
-            try:
-                kept = model.model_validate(doc).model_dump(mode="json", by_alias=True, exclude_unset=True)
-            except ValueError as exc:
-                problems.append(self.problem(path.name, f"not a valid {doc['kind']}: {exc}"))
-                continue
-            for field in _dropped(doc, kept):
-                problems.append(self.problem(path.name, f"{field}: not a field of {doc['kind']} ({doc['apiVersion']}); the API server would drop it"))
+            docs = [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d]  # a large service's rules are several objects
+            for i, doc in enumerate(docs):
+                where = f"{path.name} (object {i + 1} of {len(docs)})" if len(docs) > 1 else path.name
+                problems += self._check(models, where, doc)
         return problems
+
+    def _check(self, models: dict, where: str, doc: dict) -> list[Problem]:
+        model = models.get((doc.get("apiVersion"), doc.get("kind")))
+        if model is None:
+            return []  # ConfigMaps and the kustomization are core types
+        try:
+            kept = model.model_validate(doc).model_dump(mode="json", by_alias=True, exclude_unset=True)
+        except ValueError as exc:
+            return [self.problem(where, f"not a valid {doc['kind']}: {exc}")]
+        return [self.problem(where, f"{field}: not a field of {doc['kind']} ({doc['apiVersion']}); the API server would drop it") for field in _dropped(doc, kept)]
 
 
 class Kustomization(Check):
