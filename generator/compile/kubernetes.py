@@ -1,7 +1,8 @@
 """out/kubernetes/: the bundle as prometheus-operator objects, and the kustomization.yaml that lists them.
 
-The PrometheusRule carries the very groups of the plain rule file, so both run the same rules;
-its labels are the spec's `kubernetes.rule_labels`, which the operator's `ruleSelector` matches.
+The PrometheusRule carries the very groups of the plain rule file, so both run the same rules (written as several
+objects when one would pass what client-side apply can keep: render.OBJECT_BYTES); its labels are the spec's
+`kubernetes.rule_labels`, which the operator's `ruleSelector` matches.
 """
 
 from __future__ import annotations
