@@ -115,8 +115,8 @@ class Recorder:
         cost = self._cost(call)
         trace = self._guard(spans.ids, call.span)
         ttft = call.first_token - call.started if call.first_token is not None else None
-        # Each stage guarded on its own, so a failing sink still leaves the log line; the two that run on every
-        # call without a frame of their own.
+        # Each stage is guarded on its own, so a failing sink still leaves the log line; the two that run on every
+        # call are guarded here rather than through _guard's extra frame.
         try:
             self.sink.record(call, status, ended - call.started, ttft, cost, trace)
         except Exception:  # noqa: BLE001
