@@ -125,18 +125,23 @@ def _anthropic_content(message: Any) -> str:
     return "".join(getattr(b, "text", "") for b in getattr(message, "content", None) or [])
 
 
-def _anthropic_event(call: Any, event: Any) -> None:
+def _anthropic_event(call: Any, event: Any) -> bool:
+    """True for an event whose kind tells nothing more: a content delta once the first token is timed (the SDK
+    gives each event type its own class, so the stream lets later ones of that class pass unread)."""
     kind = getattr(event, "type", "")
     if kind == "content_block_delta":
-        if call.first_token is None:  # Call.first_content, inline: this runs on every chunk
+        if call.first_token is None:  # Call.first_content, inline: it runs on a stream's first chunks
             call.first_token = time.perf_counter()
-    elif kind == "message_start":
+            return False
+        return True
+    if kind == "message_start":
         _anthropic_message(call, event.message)
     elif kind == "message_delta":
         output = getattr(getattr(event, "usage", None), "output_tokens", None)
         if isinstance(output, int):
             call.tokens["output"] = output
         call.stop_reason = getattr(event.delta, "stop_reason", None) or call.stop_reason
+    return False
 
 
 def _openai_usage(call: Any, usage: Any) -> None:
@@ -158,7 +163,7 @@ def _openai_result(call: Any, completion: Any) -> None:
     call.response_id = getattr(completion, "id", None) or call.response_id
 
 
-def _openai_event(call: Any, chunk: Any) -> None:
+def _openai_event(call: Any, chunk: Any) -> bool:
     for choice in getattr(chunk, "choices", None) or []:
         delta = getattr(choice, "delta", None)
         if getattr(delta, "content", None) or getattr(delta, "tool_calls", None):
@@ -166,6 +171,7 @@ def _openai_event(call: Any, chunk: Any) -> None:
         if reason := getattr(choice, "finish_reason", None):
             call.stop_reason = OPENAI_STOP.get(reason, reason)
     _openai_usage(call, getattr(chunk, "usage", None))
+    return False  # every chunk is a ChatCompletionChunk, and the last ones carry the finish reason and usage
 
 
 def _openai_content(completion: Any) -> str | None:
@@ -176,7 +182,7 @@ def _openai_content(completion: Any) -> str | None:
 @dataclass(frozen=True)
 class Provider:
     read_result: Callable[[Any, Any], None]
-    read_event: Callable[[Any, Any], None]
+    read_event: Callable[[Any, Any], bool]  # True: later events of this one's class need no reading
     content_of: Callable[[Any], str | None]  # the answer's text, read only for log_content
 
 

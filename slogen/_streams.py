@@ -15,6 +15,7 @@ from slogen._providers import status_of
 class _Observed:
     def __init__(self, stream: Any, call: Any, recorder: Any, provider: Any) -> None:
         self._stream, self._call, self._recorder, self._read = stream, call, recorder, provider.read_event
+        self._unread: type | None = None  # the class of events that tell nothing more (content deltas, once timed)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
@@ -54,10 +55,12 @@ class Observed(_Observed):
         except BaseException as exc:
             self._end(exc)
             raise
-        try:  # read here, not in a method: this runs on every chunk
-            self._read(self._call, event)
-        except Exception:  # noqa: BLE001 - never in the caller's way
-            self._recorder.failed()
+        if event.__class__ is not self._unread:  # most chunks of a long answer stop here
+            try:
+                if self._read(self._call, event):
+                    self._unread = event.__class__
+            except Exception:  # noqa: BLE001 - never in the caller's way
+                self._recorder.failed()
         return event
 
     def __enter__(self) -> Observed:
@@ -86,10 +89,12 @@ class AsyncObserved(_Observed):
         except BaseException as exc:
             self._end(exc)
             raise
-        try:  # read here, not in a method: this runs on every chunk
-            self._read(self._call, event)
-        except Exception:  # noqa: BLE001 - never in the caller's way
-            self._recorder.failed()
+        if event.__class__ is not self._unread:  # most chunks of a long answer stop here
+            try:
+                if self._read(self._call, event):
+                    self._unread = event.__class__
+            except Exception:  # noqa: BLE001 - never in the caller's way
+                self._recorder.failed()
         return event
 
     async def __aenter__(self) -> AsyncObserved:
