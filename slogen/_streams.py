@@ -20,6 +20,13 @@ class _Observed:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
 
+    def _see(self, event: Any) -> None:
+        try:
+            if self._read(self._call, event):
+                self._unread = event.__class__
+        except Exception:  # noqa: BLE001 - never in the caller's way
+            self._recorder.failed()
+
     def __del__(self) -> None:
         # A stream dropped after an early `break`, never closed: still one finished call.
         try:
@@ -56,11 +63,7 @@ class Observed(_Observed):
             self._end(exc)
             raise
         if event.__class__ is not self._unread:  # most chunks of a long answer stop here
-            try:
-                if self._read(self._call, event):
-                    self._unread = event.__class__
-            except Exception:  # noqa: BLE001 - never in the caller's way
-                self._recorder.failed()
+            self._see(event)
         return event
 
     def __enter__(self) -> Observed:
@@ -90,11 +93,7 @@ class AsyncObserved(_Observed):
             self._end(exc)
             raise
         if event.__class__ is not self._unread:  # most chunks of a long answer stop here
-            try:
-                if self._read(self._call, event):
-                    self._unread = event.__class__
-            except Exception:  # noqa: BLE001 - never in the caller's way
-                self._recorder.failed()
+            self._see(event)
         return event
 
     async def __aenter__(self) -> AsyncObserved:
