@@ -86,14 +86,10 @@ class _SdkStream:
 
 def client(url: str, watch: Stopwatch, tracer: Any = None, bare: bool = False) -> anthropic.Anthropic:
     sdk = anthropic.Anthropic(base_url=url, api_key="k", max_retries=0)
-    create, http = sdk.messages.create, sdk._client  # noqa: SLF001
+    create, http = watch.timer(sdk.messages.create, "sdk"), sdk._client  # noqa: SLF001
 
     def sdk_create(*args: Any, **kwargs: Any) -> Any:
-        start = time.perf_counter()
-        try:
-            result = create(*args, **kwargs)
-        finally:
-            watch.sdk += time.perf_counter() - start
+        result = create(*args, **kwargs)
         return _SdkStream(result, watch) if kwargs.get("stream") else result
 
     sdk.messages.create, http.send = sdk_create, watch.timer(http.send, "send")

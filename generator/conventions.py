@@ -304,11 +304,11 @@ def alertmanager_template_file() -> Path:
 # Kubernetes objects live together, so one kustomization.yaml can list them (kustomize loads nothing from outside its folder).
 KUBERNETES_DIR = Path("kubernetes")
 
-
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 # (apiVersion, kind) of the prometheus-operator objects slogen writes.
 PROMETHEUS_RULE = ("monitoring.coreos.com/v1", "PrometheusRule")
 ALERTMANAGER_CONFIG = ("monitoring.coreos.com/v1alpha1", "AlertmanagerConfig")
+OBJECT_SEPARATOR = "---\n"  # between the objects of one file (a large service's rules are several PrometheusRules)
 
 
 def kubernetes_name(*parts: str, suffix: str = "") -> str:

@@ -112,7 +112,7 @@ def _prometheus_rules(doc: PrometheusRule) -> Iterator[str]:
         size += length
     for i, groups in enumerate(objects):
         name = doc.metadata["name"] if i == 0 else conv.kubernetes_name(doc.metadata["name"], suffix=f"-{i + 1}")
-        yield ("---\n" if i else "") + yamlout.dump({"apiVersion": api, "kind": kind, "metadata": {**doc.metadata, "name": name}})
+        yield (conv.OBJECT_SEPARATOR if i else "") + yamlout.dump({"apiVersion": api, "kind": kind, "metadata": {**doc.metadata, "name": name}})
         yield "spec:\n"
         yield "  groups:\n" if groups else "  groups: []\n"
         yield from groups

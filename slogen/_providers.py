@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -103,12 +102,7 @@ _ANTHROPIC_USAGE = (("input", "input_tokens"), ("output", "output_tokens"), ("ca
 def _anthropic_message(call: Any, message: Any) -> None:
     """A Message: the whole answer, or a stream's first event (whose usage later events update)."""
     usage = getattr(message, "usage", None)
-    if usage is not None:
-        tokens = call.tokens  # stream usage is cumulative: the last report wins
-        for kind, name in _ANTHROPIC_USAGE:
-            value = getattr(usage, name, None)
-            if isinstance(value, int):
-                tokens[kind] = value
+    call.set_tokens(**{kind: _usage(usage, name) for kind, name in _ANTHROPIC_USAGE})
     call.stop_reason = getattr(message, "stop_reason", None) or call.stop_reason
     call.response_model = getattr(message, "model", None) or call.response_model
     call.response_id = getattr(message, "id", None) or call.response_id
@@ -130,16 +124,13 @@ def _anthropic_event(call: Any, event: Any) -> bool:
     gives each event type its own class, so the stream lets later ones of that class pass unread)."""
     kind = getattr(event, "type", "")
     if kind == "content_block_delta":
-        if call.first_token is None:  # Call.first_content, inline: it runs on a stream's first chunks
-            call.first_token = time.perf_counter()
-            return False
-        return True
-    if kind == "message_start":
+        if call.first_token is not None:
+            return True
+        call.first_content()
+    elif kind == "message_start":
         _anthropic_message(call, event.message)
     elif kind == "message_delta":
-        output = getattr(getattr(event, "usage", None), "output_tokens", None)
-        if isinstance(output, int):
-            call.tokens["output"] = output
+        call.set_tokens(output=_usage(getattr(event, "usage", None), "output_tokens"))
         call.stop_reason = getattr(event.delta, "stop_reason", None) or call.stop_reason
     return False
 

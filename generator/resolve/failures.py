@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from generator.profiles import Outcome, Profile
+from generator.profiles import PROMETHEUS_CLIENT, Outcome, Profile
 from generator.promql import Matcher, Selector
 from generator.resolve.common import Gate, percent_share, service_labels, signal_selector
 from generator.resolve.sli import exclusions
@@ -129,9 +129,9 @@ def _upstream(spec: Spec, profile: Profile, gate: Gate) -> ShareAlert | None:
     status = profile.label("attempts", "status") if profile.has("attempts") else None
     if status is None:
         how = (
-            "with slogen.instrument(meter=...), add `attempts: {}` under metrics.signals to read its slogen_client_attempts_total"
+            f"with slogen.instrument(meter=...), add `attempts: {{}}` under metrics.signals to read its {profile.optional['attempts'].metric}"
             if "attempts" in profile.optional
-            else "slogen.instrument exports claude_api_attempts_total, or name such a counter under metrics.signals.attempts.metric"
+            else f"slogen.instrument exports {PROMETHEUS_CLIENT.signals['attempts'].metric}, or name such a counter under metrics.signals.attempts.metric"
         )
         gate.warnings.append(
             f"profile {profile.name} has no counter of HTTP attempts, so an upstream that fails attempts the SDK's retries "

@@ -7,6 +7,8 @@ would prune silently) is found by comparing the object with what the model keeps
 
 from __future__ import annotations
 
+import re
+
 import yaml
 
 from generator import conventions as conv
@@ -17,6 +19,16 @@ def _models() -> dict:
     from cloudcoil.models.prometheus_operator import v1, v1alpha1
 
     return {conv.PROMETHEUS_RULE: v1.PrometheusRule, conv.ALERTMANAGER_CONFIG: v1alpha1.AlertmanagerConfig}
+
+
+def objects(ctx: Context) -> list[tuple[str, str]]:
+    """(where, text) of every object in out/kubernetes/: a file holds several when a large service's rules are
+    split (conventions.OBJECT_SEPARATOR), and each is then named by its place in the file."""
+    found = []
+    for path in ctx.files(f"{conv.KUBERNETES_DIR.as_posix()}/*.yaml"):
+        texts = re.split(f"(?m)^{re.escape(conv.OBJECT_SEPARATOR)}", path.read_text(encoding="utf-8"))
+        found += [(f"{path.name} (object {i + 1} of {len(texts)})" if len(texts) > 1 else path.name, t) for i, t in enumerate(texts)]
+    return found
 
 
 def _dropped(given: object, kept: object, at: str = "") -> list[str]:
@@ -41,10 +53,9 @@ class Crd(Check):
     def run(self, ctx: Context) -> list[Problem]:
         models = _models()
         problems = []
-        for path in ctx.files(f"{conv.KUBERNETES_DIR.as_posix()}/*.yaml"):
-            docs = [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d]  # a large service's rules are several objects
-            for i, doc in enumerate(docs):
-                where = f"{path.name} (object {i + 1} of {len(docs)})" if len(docs) > 1 else path.name
+        for where, text in objects(ctx):
+            doc = yaml.safe_load(text)
+            if doc:
                 problems += self._check(models, where, doc)
         return problems
 

@@ -10,6 +10,7 @@ import re
 
 from generator import conventions as conv
 from generator.tools.lint.base import Check, Context, Problem, Severity
+from generator.tools.lint.kubernetes import objects
 
 # Shapes of credentials, by issuer; each specific enough that a bundle never holds one by chance.
 SECRET_SHAPES = {
@@ -59,15 +60,12 @@ class ObjectSize(Check):
 
     def run(self, ctx: Context) -> list[Problem]:
         problems = []
-        for path in ctx.files(f"{conv.KUBERNETES_DIR.as_posix()}/*.yaml"):
-            # Each object on its own: a large service's rules are several objects in one file, split at `---` lines.
-            objects = re.split(rb"(?m)^---\n", path.read_bytes())
-            for i, data in enumerate(objects):
-                size, where = len(data), f"{path.name} (object {i + 1} of {len(objects)})" if len(objects) > 1 else path.name
-                if size > ETCD_LIMIT:
-                    problems.append(self.problem(where, f"{size:,} bytes: past the 1.5 MiB etcd stores, the API server refuses it; "
-                                                 "split the SLOs into several specs (a folder of specs builds one bundle)"))
-                elif size > ANNOTATION_LIMIT:
-                    problems.append(Problem(self.name, Severity.WARNING, where, f"{size:,} bytes: past the 262,144 bytes client-side "
-                                            "`kubectl apply` can keep in its annotation; apply with `kubectl apply --server-side -k out/kubernetes`"))
+        for where, text in objects(ctx):  # each object on its own: a large service's rules are several in one file
+            size = len(text.encode())
+            if size > ETCD_LIMIT:
+                problems.append(self.problem(where, f"{size:,} bytes: past the 1.5 MiB etcd stores, the API server refuses it; "
+                                             "split the SLOs into several specs (a folder of specs builds one bundle)"))
+            elif size > ANNOTATION_LIMIT:
+                problems.append(Problem(self.name, Severity.WARNING, where, f"{size:,} bytes: past the 262,144 bytes client-side "
+                                        "`kubectl apply` can keep in its annotation; apply with `kubectl apply --server-side -k out/kubernetes`"))
         return problems
