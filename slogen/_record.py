@@ -6,22 +6,19 @@ recorded, since the availability SLI must never lose traffic to its own instrume
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 import time
 import uuid
 import warnings
 from dataclasses import dataclass, field
-from json.encoder import encode_basestring as _QUOTE  # noqa: N812 - the C quoting json itself uses
 from typing import Any, Mapping
 
+from slogen import _logline as logline
 from slogen import _spans as spans
 from slogen._context import SCOPE
-from slogen._pricing import TOKEN_TYPES, Pricing
+from slogen._pricing import Pricing
 
 LOG = logging.getLogger("slogen.instrument")
-_ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps builds an encoder per call for non-default options
 MAX_MESSAGE = 300  # characters of an error message kept in the log line (the API's text, never the prompt)
 
 
@@ -158,58 +155,11 @@ class Recorder:
         return self._guard(self.pricing.cost, call.model, call.tokens)
 
     def _log(self, call: Call, status: str, ended: float, ttft: float | None, cost: float | None, trace: tuple[str, str] | None) -> None:
-        ok = not call.error_type
-        level = logging.INFO if ok else logging.WARNING
+        level = logging.WARNING if call.error_type else logging.INFO
         if not self.logger.isEnabledFor(level):
             return
-        tokens = call.tokens
-        # TOKEN_TYPES spelled out, which saves a loop a call; tests/test_instrument.py holds the line to TOKEN_TYPES.
-        counts = (
-            f'"input_tokens":{tokens.get("input", 0)},"output_tokens":{tokens.get("output", 0)},'
-            f'"cache_read_tokens":{tokens.get("cache_read", 0)},"cache_write_tokens":{tokens.get("cache_write", 0)}'
-            if call.usage_known else _NO_COUNTS
-        )
         # The API's id when it answered; else one of ours, so a timeout can still be named in a ticket.
         request_id = call.named() or f"slogen-{uuid.uuid4().hex}"
-        # Written as one f-string, not a dict through json: in a real call the caches are cold after the SDK's own
-        # work, and the dict and the encoder's dispatch cost about twice as much there. Every string field is a str
-        # (slogen's own, or the SDK's typed ones), so each goes straight to the C quoting.
-        text = (
-            f'{{"ts":"{_stamp(time.time())}","level":"{"INFO" if ok else "WARNING"}","event":"llm_call",'
-            f'"request_id":{_QUOTE(request_id)},"model":{_QUOTE(call.model)},"feature":{_QUOTE(call.feature)},{counts},'
-            f'"stop_reason":{_QUOTE(call.stop_reason)},"stream":{"true" if call.stream else "false"},'
-            f'"duration_ms":{(ended - call.started) * 1000:.3f},"ttft_ms":{"null" if ttft is None else f"{ttft * 1000:.3f}"},'
-            f'"cost_usd":{"null" if cost is None else _num(cost)},'
-            f'"status":{_QUOTE(status)},"attempts":{len(call.attempts)},"error_type":{_QUOTE(call.error_type)}'
-        )
-        if not ok:
-            text += f',"error_message":{_QUOTE(call.error_message)}'
-        if call.user is not None:
-            text += f',"user":{_QUOTE(call.user)}'
-        if trace is not None:
-            text += f',"trace_id":"{trace[0]}","span_id":"{trace[1]}"'
-        if self.log_content and call.content is not None:
-            text += f',"content":{_QUOTE(call.content)}'
-        # makeRecord + handle is logger.log without findCaller, which walks the SDK's deep stack for a source line
-        # nobody reads in a JSON event.
-        logger = self.logger
-        logger.handle(logger.makeRecord(logger.name, level, __file__, 0, text + "}", (), None, "record"))
-
-
-_NO_COUNTS = ",".join(f'"{k}_tokens":null' for k in TOKEN_TYPES)
-_second = (0, "")  # the timestamp's text up to the second, made once a second
-_MILLIS = [f"{ms:03d}" for ms in range(1000)]
-
-
-def _stamp(now: float) -> str:
-    """RFC 3339 UTC with milliseconds, as datetime's isoformat writes it."""
-    global _second  # noqa: PLW0603 - a cache; a race only makes the same text twice
-    whole = int(now)
-    if _second[0] != whole:
-        _second = (whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)))
-    return f"{_second[1]}.{_MILLIS[int((now - whole) * 1000)]}Z"
-
-
-def _num(value: float) -> str:
-    """To eight places (formatting rounds as round() does, in one step), or what json writes for inf and nan."""
-    return f"{value:.8f}" if -math.inf < value < math.inf else _ENCODE(value)
+        now = time.time()
+        content = call.content if self.log_content else None
+        logline.log(self.logger, level, logline.text(call, status, request_id, ended - call.started, ttft, cost, trace, now, content), now)
