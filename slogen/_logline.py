@@ -114,15 +114,15 @@ def _copied(name: str, level: int, line: str, now: float) -> logging.LogRecord:
         # relativeCreated as the stdlib counts it (its start time's unit differs across versions), from ours
         made = _PROTOTYPES.by_name[name] = (dict(first.__dict__), first.created - first.relativeCreated / 1000)
     fields, start = made
-    record = _NEW(logging.LogRecord)
-    own = record.__dict__
-    own.update(fields)
+    own = fields.copy()  # a whole-table copy of a dict with these keys; update() would insert them one by one
     own["msg"], own["levelno"], own["levelname"] = line, level, logging.getLevelName(level)
     own["created"], own["msecs"], own["relativeCreated"] = now, int((now - int(now)) * 1000) + 0.0, (now - start) * 1000
     if fields.get("threadName") is not None:
         own["threadName"] = threading.current_thread().name  # a thread may be renamed
     if "taskName" in fields:  # Python 3.12 on: the asyncio task the call ran in
         own["taskName"] = _task_name()
+    record = _NEW(logging.LogRecord)
+    record.__dict__ = own
     return record
 
 
