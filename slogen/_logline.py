@@ -89,10 +89,10 @@ _NEW = logging.LogRecord.__new__
 class _Prototypes(threading.local):
     """Per thread (and per process: a forked child starts afresh), one record as the stdlib made it."""
 
-    by_name: dict[str, tuple[dict[str, Any], float]]
+    made: dict[tuple, tuple[dict[str, Any], float]]
 
     def __init__(self) -> None:
-        self.by_name = {}
+        self.made = {}
 
 
 _PROTOTYPES = _Prototypes()
@@ -108,11 +108,13 @@ if hasattr(os, "register_at_fork"):
 
 
 def _copied(name: str, level: int, line: str, now: float) -> logging.LogRecord:
-    made = _PROTOTYPES.by_name.get(name)
+    # the switches logging reads per record: a service may turn thread or process names off at any time
+    key = (name, logging.logThreads, logging.logProcesses, logging.logMultiprocessing)
+    made = _PROTOTYPES.made.get(key)
     if made is None:
         first = logging.LogRecord(name, logging.INFO, __file__, 0, "", (), None, "record")
         # relativeCreated as the stdlib counts it (its start time's unit differs across versions), from ours
-        made = _PROTOTYPES.by_name[name] = (dict(first.__dict__), first.created - first.relativeCreated / 1000)
+        made = _PROTOTYPES.made[key] = (dict(first.__dict__), first.created - first.relativeCreated / 1000)
     fields, start = made
     own = fields.copy()  # a whole-table copy of a dict with these keys; update() would insert them one by one
     own["msg"], own["levelno"], own["levelname"] = line, level, logging.getLevelName(level)

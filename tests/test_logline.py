@@ -121,3 +121,12 @@ def test_the_task_name_is_the_running_asyncio_tasks_as_python_3_12_records_it():
         return logline._task_name()  # noqa: SLF001
 
     assert asyncio.run(named()).startswith("Task-") and logline._task_name() is None  # noqa: SLF001
+
+
+def test_turning_thread_and_process_names_off_is_heard_as_the_stdlib_hears_it(kept, monkeypatch):
+    logger, records = kept
+    logline.log(logger, logging.INFO, "{}", time.time())
+    monkeypatch.setattr(logging, "logThreads", False)
+    monkeypatch.setattr(logging, "logMultiprocessing", False)
+    logline.log(logger, logging.INFO, "{}", time.time())
+    assert records[0].threadName is not None and (records[1].thread, records[1].threadName, records[1].processName) == (None, None, None)
