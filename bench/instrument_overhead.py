@@ -8,8 +8,10 @@ is taken off. The series, the span and the JSON log line are all in it, the line
 (to /dev/null), as in a service. Spans off: no tracer provider; spans on: an OpenTelemetry SDK TracerProvider
 with a BatchSpanProcessor (what a service runs) and an exporter that drops the spans.
 
-Quiet: nothing else runs. Busy: one process spinning on every CPU besides the bench and the fake API. Also
-printed: the memory blocks kept per stream chunk with and without slogen.
+Quiet: nothing else runs. Busy: one process spinning on every CPU besides the bench and the fake API. Beside
+the first row of each kind of call, the SDK's own µs a call on the bare client: on a shared VM the host's speed
+moves between runs, and slogen's figures move with it. Also printed: the memory blocks kept per stream chunk with
+and without slogen.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class Stopwatch:
 
     def __init__(self) -> None:
         self.outer = self.sdk = self.hook = self.send = 0.0
+        self.sdk_spent = 0.0  # the SDK's own µs in the call last taken
 
     def timer(self, fn: Any, slot: str) -> Any:
         def timed(*args: Any, **kwargs: Any) -> Any:
@@ -60,6 +63,7 @@ class Stopwatch:
     def take(self) -> float:
         """slogen's µs in the call just made."""
         spent = self.outer - self.sdk + self.hook - self.send
+        self.sdk_spent = self.sdk * 1e6
         self.outer = self.sdk = self.hook = self.send = 0.0
         return spent * 1e6
 
@@ -115,11 +119,14 @@ def one(c: anthropic.Anthropic, stream: bool, watch: Stopwatch) -> None:
                 watch.outer += time.perf_counter() - start
 
 
-def samples(c: anthropic.Anthropic, stream: bool, watch: Stopwatch) -> list[float]:
+def samples(c: anthropic.Anthropic, stream: bool, watch: Stopwatch, sdk: list[float] | None = None) -> list[float]:
+    """slogen's µs in each call; `sdk` gets the SDK's own."""
     taken = []
     for _ in range(CALLS // ROUNDS):
         one(c, stream, watch)
         taken.append(watch.take())
+        if sdk is not None:
+            sdk.append(watch.sdk_spent)
     return taken
 
 
@@ -156,20 +163,22 @@ def table(short: str, provider: TracerProvider, logger: logging.Logger) -> None:
     bare, off, on = client(short, watch, bare=True), client(short, watch), client(short, watch, provider.get_tracer("bench"))
     rows = [(stream, spans, log, wrapped) for stream in (False, True) for spans, log, wrapped in (("off", True, off), ("on", True, on), ("off", False, off))]
     baseline: dict[bool, list[float]] = {False: [], True: []}  # the stopwatches' own cost
+    sdk: dict[bool, list[float]] = {False: [], True: []}  # the SDK's own time a call, to see how fast the host ran
     taken: dict[int, list[float]] = {i: [] for i in range(len(rows))}
     for _ in range(ROUNDS):
         for stream in (False, True):
-            baseline[stream] += samples(bare, stream, watch)
+            baseline[stream] += samples(bare, stream, watch, sdk[stream])
         for i, (stream, _spans, log, wrapped) in enumerate(rows):
             logger.disabled = not log  # off: nothing listens at INFO, and slogen builds no line
             taken[i] += samples(wrapped, stream, watch)
     logger.disabled = False
-    print(f"  {'call':<12} {'spans':<6} {'log line':<9} {'slogen µs a call: median':>25} {'p95':>6} {'mean':>6}")
+    print(f"  {'call':<12} {'spans':<6} {'log line':<9} {'slogen µs a call: median':>25} {'p95':>6} {'mean':>6}   {'the SDK alone':>13}")
     for i, (stream, spans, log, _wrapped) in enumerate(rows):
         cost = statistics.median(baseline[stream])
         values = [t - cost for t in taken[i]]
         label = "stream=True" if stream else "plain"
-        print(f"  {label:<12} {spans:<6} {'on' if log else 'off':<9} {statistics.median(values):>25.1f} {p95(values):>6.1f} {statistics.fmean(values):>6.1f}")
+        alone = f"{statistics.median(sdk[stream]):>13.0f}" if spans == "off" and log else ""
+        print(f"  {label:<12} {spans:<6} {'on' if log else 'off':<9} {statistics.median(values):>25.1f} {p95(values):>6.1f} {statistics.fmean(values):>6.1f}   {alone}".rstrip())
 
 
 def main() -> None:
