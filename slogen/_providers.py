@@ -97,12 +97,13 @@ def _usage(obj: Any, name: str) -> int | None:
 
 # (token type, the attribute of Anthropic's usage that counts it)
 _ANTHROPIC_USAGE = (("input", "input_tokens"), ("output", "output_tokens"), ("cache_read", "cache_read_input_tokens"), ("cache_write", "cache_creation_input_tokens"))
+_OUTPUT = (("output", "output_tokens"),)  # a message_delta's usage: the output so far
 
 
 def _anthropic_message(call: Any, message: Any) -> None:
     """A Message: the whole answer, or a stream's first event (whose usage later events update)."""
     usage = getattr(message, "usage", None)
-    call.set_tokens(**{kind: _usage(usage, name) for kind, name in _ANTHROPIC_USAGE})
+    call.read_usage(usage, _ANTHROPIC_USAGE)
     call.stop_reason = getattr(message, "stop_reason", None) or call.stop_reason
     call.response_model = getattr(message, "model", None) or call.response_model
     call.response_id = getattr(message, "id", None) or call.response_id
@@ -130,7 +131,7 @@ def _anthropic_event(call: Any, event: Any) -> bool:
     elif kind == "message_start":
         _anthropic_message(call, event.message)
     elif kind == "message_delta":
-        call.set_tokens(output=_usage(getattr(event, "usage", None), "output_tokens"))
+        call.read_usage(getattr(event, "usage", None), _OUTPUT)
         call.stop_reason = getattr(event.delta, "stop_reason", None) or call.stop_reason
     return False
 

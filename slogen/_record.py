@@ -56,6 +56,14 @@ class Call:
             if n is not None:
                 self.tokens[kind] = int(n)
 
+    def read_usage(self, usage: Any, names: tuple[tuple[str, str], ...]) -> None:
+        """The counts an SDK's usage object holds, by (token type, its attribute there); a missing one is left."""
+        tokens = self.tokens
+        for kind, name in names:
+            n = getattr(usage, name, None)
+            if isinstance(n, int):
+                tokens[kind] = n
+
     def first_content(self) -> None:
         if self.first_token is None:
             self.first_token = time.perf_counter()
@@ -152,7 +160,11 @@ class Recorder:
                     stacklevel=4,
                 )
             return None
-        return self._guard(self.pricing.cost, call.model, call.tokens)
+        try:  # not through _guard: its extra frame is paid on every call
+            return self.pricing.cost(call.model, call.tokens)
+        except Exception:  # noqa: BLE001
+            self.failed()
+            return None
 
     def _log(self, call: Call, status: str, ended: float, ttft: float | None, cost: float | None, trace: tuple[str, str] | None) -> None:
         level = logging.WARNING if call.error_type else logging.INFO
