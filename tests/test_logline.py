@@ -98,6 +98,8 @@ def test_a_services_own_record_factory_and_logger_class_make_its_records(kept):
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
+# Python 3.12+ warns of fork in a threaded process (pytest-xdist's); the child only logs and writes a pipe.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_a_forked_child_records_its_own_pid(kept):
     logger, records = kept
     logline.log(logger, logging.INFO, "{}", time.time())  # the parent's prototype exists before the fork
