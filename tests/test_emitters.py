@@ -102,7 +102,9 @@ def test_real_emitter_series_drive_the_bundle(running):
     service = yaml.safe_load((out.parent / "slo.yaml").read_text())["service"]
     avail = f'{conv.sli_error_ratio("5m")}{{service="{service}", slo="availability"}}'
     wait_for(lambda: stack.query(avail) and stack.query(f'{conv.sli_error_ratio("1h")}{{slo="latency"}}'), 90, "SLO recordings from the scraped app")
-    time.sleep(25)  # healthy traffic
+    since = stack.evaluations()
+    time.sleep(25)  # healthy traffic: a duration, not a wait
+    stack.wait_evaluations(since, 4)  # and the rules ran through it, however slowly the machine let them
 
     assert stack.firing() == [], f"{profile}: healthy traffic fired {[a['labels']['alertname'] for a in stack.firing()]}"
     empty = [r for r in _recordings(out) if r not in EMPTY_BY_DESIGN and not stack.query(f'{{__name__="{r}", service="{service}"}}')]
@@ -110,7 +112,9 @@ def test_real_emitter_series_drive_the_bundle(running):
 
     # Half the requests go wrong, a client error for every server error.
     api.behaviour.pattern = MIXED
-    time.sleep(40)
+    time.sleep(40)  # the mixed phase: a duration, not a wait
+    ended = time.time()
+    wait_for(lambda: (_value(stack, f"timestamp({avail})") or 0) > ended, 60, f"{profile}: the ratio recorded over the whole mixed phase")
     bad, total = raw
     # Both at the instant the rule last ran, so they saw the same samples.
     evaluated = _value(stack, f"timestamp({avail})")

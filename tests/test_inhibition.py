@@ -35,6 +35,11 @@ def _post(url: str, alerts: list[dict]) -> None:
     urllib.request.urlopen(urllib.request.Request(f"{url}/api/v2/alerts", body, {"content-type": "application/json"}), timeout=5).read()
 
 
+def _grouped(url: str) -> set[str]:
+    """Alerts Alertmanager's dispatcher has routed into aggregation groups (inhibited ones too)."""
+    return {a["labels"]["alertname"] for g in json.loads(_get(f"{url}/api/v2/alerts/groups") or b"[]") for a in g["alerts"]}
+
+
 @contextmanager
 def live_alertmanager(folder: Path) -> Iterator[tuple[str, Sink]]:
     """The real Alertmanager with the reference bundle's configuration, every receiver redirected to a local sink;
@@ -62,10 +67,13 @@ def live_alertmanager(folder: Path) -> Iterator[tuple[str, Sink]]:
 def test_an_outage_notifies_each_receiver_once_and_the_symptoms_wait_behind_the_page(tmp_path):
     with live_alertmanager(tmp_path) as (url, sink):
         _post(url, [PAGE])
-        time.sleep(1)
+        wait_for(lambda: _grouped(url) >= {PAGE["alertname"]}, 30, "the page in an aggregation group")
         _post(url, [PAGE, *SYMPTOMS])  # the symptoms arrive while the page fires
-        wait_for(lambda: sink.receivers_of(PAGE["alertname"]), 30, "the page delivered")
-        time.sleep(4)  # group_wait and a group_interval of the generated tree, shortened by redirect_receivers
+        wait_for(lambda: sink.receivers_of(PAGE["alertname"]) >= {"slack-alerts", "oncall"}, 30, "the page delivered to both routes")
+        wait_for(lambda: _grouped(url) >= {s["alertname"] for s in SYMPTOMS}, 30, "the symptoms in aggregation groups, their group_wait running")
+        # A duration, not a wait: group_wait and a group_interval of the generated tree (shortened by redirect_receivers),
+        # in which a symptom that the page failed to inhibit would be told.
+        time.sleep(4)
         state = {a["labels"]["alertname"]: a["status"] for a in json.loads(_get(f"{url}/api/v2/alerts"))}
         told = [(r, a["labels"]["alertname"]) for r, a in sink.received]
     assert sorted(told) == sorted({(r, PAGE["alertname"]) for r in ("slack-alerts", "oncall")}), told

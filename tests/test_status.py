@@ -113,13 +113,21 @@ def _run_traffic(sim: Simulator, fault: str, seconds: float) -> None:
     """Play `fault` for `seconds`, then stop the requests (their counters become final)."""
     sim.traffic.fault, sim.traffic.rps = fault, RPS
     sim.runner = asyncio.run_coroutine_threadsafe(simulate._run(sim.traffic, sim.api.base_url), sim.loop)
-    time.sleep(seconds)
+    time.sleep(seconds)  # the phase: a duration, not a wait
     sim.traffic.rps = 1e-9  # no new request; the ones in flight finish and are counted (cancelled, they would not be)
-    time.sleep(3)
+    in_flight = lambda: asyncio.run_coroutine_threadsafe(_calls_in_flight(), sim.loop).result(30)  # noqa: E731
+    wait_for(lambda: in_flight() == 0, 60, "the calls in flight to finish", every=0.2)
     sim.runner.cancel()
 
 
-def _settled(prometheus: Prometheus, total: str, evaluation: float = 5) -> None:
+async def _calls_in_flight() -> int:
+    # Timers run in deadline order: past this one the runner has woken from the sleep it began at the old pace,
+    # started its last call, and sleeps at the new one.
+    await asyncio.sleep(2 / RPS)
+    return sum(t.get_coro().__qualname__ == simulate._call.__qualname__ for t in asyncio.all_tasks())
+
+
+def _settled(stack: Stack, prometheus: Prometheus, total: str) -> None:
     """Wait until a scrape has seen the final counters and two rule evaluations have read them."""
     value = lambda: (prometheus.query(f"sum({total})") or [Sample((), -1)])[0].value  # noqa: E731
     last = [value()]
@@ -130,7 +138,7 @@ def _settled(prometheus: Prometheus, total: str, evaluation: float = 5) -> None:
         return same
 
     wait_for(still, 30, "the counters to settle", every=2)
-    time.sleep(2.5 * evaluation)
+    stack.wait_evaluations(stack.evaluations(), 2)
 
 
 def _own_counts(prometheus: Prometheus) -> tuple[float, float]:
@@ -159,13 +167,13 @@ def test_an_outage_costs_the_budget_what_its_failures_cost(tmp_path):
         _run_traffic(sim, "outage", 3)
         _run_traffic(sim, "none", 15)
         wait_for(lambda: prometheus.query(f'{conv.BUDGET_REMAINING}{{service="{SERVICE}"}}'), 90, "the budget recording")
-        _settled(prometheus, total)
+        _settled(stack, prometheus, total)
         bad0, total0 = _own_counts(prometheus)
         before = status.status([service], prometheus)[0][0].budget_left
         sent_before = len(sim.api.served.requests)
         _run_traffic(sim, "outage", 15)
         _run_traffic(sim, "none", 25)
-        _settled(prometheus, total)
+        _settled(stack, prometheus, total)
         after = status.status([service], prometheus)[0][0].budget_left
         result = subprocess.run([sys.executable, "-m", "generator", "status", str(tmp_path / "slo.yaml"), "--prometheus", stack.urls["prometheus"],
                                  "--json", "--fail-below", "99"], capture_output=True, text=True, check=False)

@@ -7,6 +7,7 @@ the caller fails. Nothing listens beyond loopback.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -210,10 +211,33 @@ class Stack:
         body = _get(f"{self.urls['prometheus']}/api/v1/query?" + urllib.parse.urlencode(params))
         return json.loads(body)["data"]["result"] if body else []
 
+    def evaluations(self) -> int:
+        """How many times the rule group that has run least has been evaluated so far (give it to wait_evaluations)."""
+        counts: dict[str, float] = {}
+        for line in (_get(f"{self.urls['rules']}/metrics") or b"").decode().splitlines():
+            name, _, rest = line.partition("{")
+            if sign := _ITERATIONS.get(name):
+                group = re.search(r'group="([^"]*)"', rest)[1]
+                counts[group] = counts.get(group, 0) + sign * float(rest.rsplit(" ", 1)[1])
+        return int(min(counts.values(), default=0))
+
+    def wait_evaluations(self, since: int, n: int, timeout: float = 120) -> None:
+        """Until every rule group has run `n` whole evaluations begun after evaluations() said `since`.
+
+        A count, not a time: a busy machine runs the rules late, and a check that they saw something (or that
+        nothing fired) means only as much as the evaluations behind it."""
+        # One more: Prometheus counts an evaluation as it begins, vmalert as it ends, so one may have been under way at `since`.
+        wait_for(lambda: self.evaluations() >= since + n + 1, timeout, f"{n} evaluations of every rule group")
+
     def firing(self, **labels: str) -> list[dict]:
         body = _get(f"{self.urls['rules']}/api/v1/alerts")
         alerts = (json.loads(body)["data"]["alerts"] or []) if body else []  # vmalert says null for none
         return [a for a in alerts if a["state"] == "firing" and all(a["labels"].get(k) == v for k, v in labels.items())]
+
+
+# Per rule group, in the engine's own /metrics: evaluations begun less those skipped (Prometheus), or ended (vmalert).
+_ITERATIONS = {"prometheus_rule_group_iterations_total": 1, "prometheus_rule_group_iterations_missed_total": -1,
+               "vmalert_iteration_duration_seconds_count": 1}
 
 
 def _binary(*names: str) -> str:
