@@ -160,11 +160,7 @@ class Recorder:
                     stacklevel=4,
                 )
             return None
-        try:  # not through _guard: its extra frame is paid on every call
-            return self.pricing.cost(call.model, call.tokens)
-        except Exception:  # noqa: BLE001
-            self.failed()
-            return None
+        return self._guard(self.pricing.cost, call.model, call.tokens)
 
     def _log(self, call: Call, status: str, ended: float, ttft: float | None, cost: float | None, trace: tuple[str, str] | None) -> None:
         level = logging.WARNING if call.error_type else logging.INFO
